@@ -1,0 +1,263 @@
+use serde::{Deserialize, Serialize};
+
+use super::error::{Entity, ValidationError};
+use super::ids::{BeneficiaryId, VillageGroupId};
+use super::person::{check_phone, Gender, Language};
+use super::task::TaskKind;
+
+/// A person (usually an elder, sometimes a left-behind child) whom volunteers help. The public
+/// part is what a matched volunteer may see; contact details and health notes live in
+/// [`BeneficiaryPrivate`] so they can be withheld wholesale.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Beneficiary {
+    pub id: BeneficiaryId,
+    pub name: String,
+    pub group: VillageGroupId,
+    #[serde(default)]
+    pub gender: Option<Gender>,
+    #[serde(default)]
+    pub birth_year: Option<u16>,
+    #[serde(default)]
+    pub flags: BeneficiaryFlags,
+    /// Kinds of help this person needs, e.g. weekly home visits and meal delivery.
+    #[serde(default)]
+    pub needs: Vec<TaskKind>,
+    #[serde(default)]
+    pub preferences: BeneficiaryPreferences,
+    /// Coordinator-only details; `None` when withheld (see [`Beneficiary::without_private`]).
+    #[serde(default)]
+    pub private: Option<BeneficiaryPrivate>,
+}
+
+impl Beneficiary {
+    /// Checks ids, name, birth year, consistent flags, the language preference and, if present,
+    /// the private phone numbers.
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        if self.id.is_blank() {
+            return Err(ValidationError::EmptyId(Entity::Beneficiary));
+        }
+        if self.name.trim().is_empty() {
+            return Err(ValidationError::EmptyName(Entity::Beneficiary));
+        }
+        if self.group.is_blank() {
+            return Err(ValidationError::EmptyId(Entity::VillageGroup));
+        }
+        if let Some(year) = self.birth_year {
+            if !(1900..=2100).contains(&year) {
+                return Err(ValidationError::BirthYearOutOfRange(year));
+            }
+        }
+        if self.flags.elderly && self.flags.left_behind_child {
+            return Err(ValidationError::ChildMarkedElderly);
+        }
+        if let Some(pref) = &self.preferences.preferred_language {
+            pref.language.validate()?;
+        }
+        if let Some(private) = &self.private {
+            private.validate()?;
+        }
+        Ok(())
+    }
+
+    /// A copy with the private part removed: what may be shown to volunteers.
+    pub fn without_private(&self) -> Beneficiary {
+        Beneficiary {
+            private: None,
+            ..self.clone()
+        }
+    }
+}
+
+/// Circumstances that raise priority or decide which programmes apply (e.g. weekly visits for
+/// elders living alone, homework help for left-behind children).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BeneficiaryFlags {
+    #[serde(default)]
+    pub elderly: bool,
+    /// 独居老人.
+    #[serde(default)]
+    pub lives_alone: bool,
+    /// 空巢老人: children live elsewhere, may still live with a spouse.
+    #[serde(default)]
+    pub empty_nest: bool,
+    #[serde(default)]
+    pub disabled: bool,
+    #[serde(default)]
+    pub low_income: bool,
+    /// 留守儿童: parents work in the city.
+    #[serde(default)]
+    pub left_behind_child: bool,
+}
+
+/// How strongly a preference must be respected when matching.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PreferenceStrength {
+    /// Only volunteers who satisfy it may be matched.
+    Hard,
+    /// Preferred, but others may be matched if nobody fits.
+    Soft,
+}
+
+/// A language the beneficiary wants volunteers to speak (many elders speak only dialect).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LanguagePreference {
+    pub language: Language,
+    pub strength: PreferenceStrength,
+}
+
+/// Wishes that constrain who may be sent, kept separate from needs so matching can read them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BeneficiaryPreferences {
+    /// For personal-care tasks (see [`TaskKind::is_personal_care`]), only send volunteers of the
+    /// beneficiary's gender.
+    #[serde(default)]
+    pub same_gender_for_personal_care: bool,
+    #[serde(default)]
+    pub preferred_language: Option<LanguagePreference>,
+}
+
+/// Someone to call about the beneficiary (a son in the city, a neighbour).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FamilyContact {
+    pub name: String,
+    /// E.g. "儿子", "女儿", "邻居".
+    pub relation: String,
+    pub phone: String,
+}
+
+/// Sensitive details only coordinators (and, later, the assigned volunteer when needed) may see.
+/// Kept as a separate struct so withholding it is one `None`, not field-by-field redaction.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BeneficiaryPrivate {
+    /// E.g. "第三组 12号".
+    pub address: String,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub family_contact: Option<FamilyContact>,
+    /// Free text, e.g. "高血压，按时服药".
+    #[serde(default)]
+    pub health_notes: String,
+}
+
+impl BeneficiaryPrivate {
+    /// Checks the phone numbers and that a family contact has a name.
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        if let Some(phone) = &self.phone {
+            check_phone(phone)?;
+        }
+        if let Some(contact) = &self.family_contact {
+            if contact.name.trim().is_empty() {
+                return Err(ValidationError::EmptyName(Entity::FamilyContact));
+            }
+            check_phone(&contact.phone)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub(crate) fn sample() -> Beneficiary {
+        Beneficiary {
+            id: BeneficiaryId::numbered(1),
+            name: "李桂英".into(),
+            group: VillageGroupId::numbered(3),
+            gender: Some(Gender::Female),
+            birth_year: Some(1941),
+            flags: BeneficiaryFlags {
+                elderly: true,
+                lives_alone: true,
+                ..Default::default()
+            },
+            needs: vec![TaskKind::HomeVisit, TaskKind::MedicinePickup],
+            preferences: BeneficiaryPreferences {
+                same_gender_for_personal_care: true,
+                preferred_language: Some(LanguagePreference {
+                    language: Language::local_dialect(),
+                    strength: PreferenceStrength::Hard,
+                }),
+            },
+            private: Some(BeneficiaryPrivate {
+                address: "第三组 12号".into(),
+                phone: Some("0571-88123456".into()),
+                family_contact: Some(FamilyContact {
+                    name: "李建国".into(),
+                    relation: "儿子".into(),
+                    phone: "13912345678".into(),
+                }),
+                health_notes: "高血压，按时服药".into(),
+            }),
+        }
+    }
+
+    #[test]
+    fn valid_beneficiary_passes() {
+        assert_eq!(sample().validate(), Ok(()));
+    }
+
+    #[test]
+    fn beneficiary_validation_rules() {
+        let mut b = sample();
+        b.name.clear();
+        assert_eq!(
+            b.validate(),
+            Err(ValidationError::EmptyName(Entity::Beneficiary))
+        );
+
+        let mut b = sample();
+        b.flags.left_behind_child = true;
+        assert_eq!(b.validate(), Err(ValidationError::ChildMarkedElderly));
+
+        let mut b = sample();
+        b.birth_year = Some(1850);
+        assert_eq!(
+            b.validate(),
+            Err(ValidationError::BirthYearOutOfRange(1850))
+        );
+
+        let mut b = sample();
+        if let Some(p) = b.private.as_mut() {
+            p.phone = Some("none".into());
+        }
+        assert_eq!(
+            b.validate(),
+            Err(ValidationError::InvalidPhone("none".into()))
+        );
+
+        let mut b = sample();
+        if let Some(c) = b.private.as_mut().and_then(|p| p.family_contact.as_mut()) {
+            c.name = " ".into();
+        }
+        assert_eq!(
+            b.validate(),
+            Err(ValidationError::EmptyName(Entity::FamilyContact))
+        );
+    }
+
+    #[test]
+    fn private_part_can_be_withheld() {
+        let b = sample();
+        let public = b.without_private();
+        assert_eq!(public.private, None);
+        assert_eq!(public.name, b.name);
+        let json = serde_json::to_string(&public).expect("serialise");
+        assert!(
+            !json.contains("12号") && !json.contains("高血压") && !json.contains("13912345678")
+        );
+        // Unknown fields are rejected so a typo cannot silently drop data.
+        let bad = json.replacen("\"name\"", "\"nmae\"", 1);
+        assert!(serde_json::from_str::<Beneficiary>(&bad).is_err());
+        let back: Beneficiary = serde_json::from_str(&json).expect("round trip");
+        assert_eq!(back, public);
+    }
+}

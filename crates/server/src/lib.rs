@@ -1,0 +1,73 @@
+//! `linli-server`: serves the Linli PWA and its JSON API from one process, with SQLite storage.
+//!
+//! The rules themselves (what a task is, who may do what) live in `linli-core`; this crate only
+//! stores, authorises and transports.
+
+pub mod demo;
+pub mod error;
+pub mod http;
+pub mod storage;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+
+use crate::http::{AppState, Site};
+use crate::storage::{Storage, StorageError};
+
+/// How `serve` was asked to run.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    pub bind: SocketAddr,
+    pub database: PathBuf,
+    pub dist: PathBuf,
+    pub demo: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("server error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Opens the database, optionally loads the demo village, then serves until `shutdown` resolves.
+/// Prints `listening on http://ADDR` on stdout once the socket is bound, which tests and the xtask
+/// wait for (the port may be 0, meaning "any free port").
+pub async fn serve(
+    config: ServeConfig,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    let storage = Storage::open(&config.database)?;
+    tracing::info!(database = %config.database.display(), "database ready");
+    if config.demo {
+        let outcome = demo::load(&storage)?;
+        tracing::info!(?outcome, "demo village");
+    }
+    let state = AppState {
+        storage,
+        site: Arc::new(Site::load(&config.dist)),
+    };
+    let listener = TcpListener::bind(config.bind)
+        .await
+        .map_err(|source| ServeError::Bind {
+            addr: config.bind,
+            source,
+        })?;
+    let addr = listener.local_addr()?;
+    println!("listening on http://{addr}");
+    tracing::info!(%addr, "listening");
+    axum::serve(listener, http::router(state))
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    tracing::info!("stopped");
+    Ok(())
+}

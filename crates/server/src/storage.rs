@@ -1,0 +1,281 @@
+//! All SQL lives here. Handlers call these methods and never see a `rusqlite` type, so the
+//! backing store can later become PostgreSQL for districts that run several server instances.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+
+/// Schema migrations, applied in order at start. The database's `user_version` says how many have
+/// run. Never edit a migration that has shipped: append a new one.
+const MIGRATIONS: &[&str] = &[
+    // 1: villages, and every synced record as a versioned JSON document keyed like
+    //    "volunteer/v-0001". Beneficiaries' private fields get their own key
+    //    ("beneficiary_private/b-0001") so visibility can be decided per record.
+    r#"
+    CREATE TABLE villages (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        time_zone TEXT NOT NULL,
+        utc_offset_minutes INTEGER NOT NULL,
+        version INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+    ) STRICT;
+    CREATE TABLE records (
+        village_id TEXT NOT NULL REFERENCES villages(id),
+        key TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        PRIMARY KEY (village_id, key)
+    ) STRICT;
+    CREATE INDEX records_by_kind ON records (village_id, kind);
+    CREATE INDEX records_by_version ON records (village_id, version);
+    "#,
+];
+
+/// The schema version this build writes and understands.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("cannot create the data directory {path}: {source}")]
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "the database {path} has schema version {found}, newer than this linli-server understands \
+         ({supported}); it was left untouched. Run a newer linli-server, or restore a backup"
+    )]
+    NewerSchema {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("cannot encode a record: {0}")]
+    Encode(#[from] serde_json::Error),
+    #[error("the database lock was poisoned by a panic")]
+    Poisoned,
+}
+
+/// A handle to the database; cheap to clone. SQLite allows one writer, so one connection behind a
+/// mutex is both simple and correct; callers run these blocking methods on `spawn_blocking`.
+#[derive(Clone)]
+pub struct Storage {
+    conn: Arc<Mutex<Connection>>,
+}
+
+/// What `GET /api/health` reports about the database.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct DatabaseHealth {
+    pub status: &'static str,
+    pub schema_version: i64,
+    pub villages: i64,
+}
+
+/// A village as stored; its records are written with `put_records`.
+#[derive(Debug, Clone)]
+pub struct VillageRow {
+    pub id: String,
+    pub name: String,
+    pub time_zone: String,
+    pub utc_offset_minutes: i32,
+}
+
+/// One synced document to write.
+#[derive(Debug, Clone)]
+pub struct RecordRow {
+    pub key: String,
+    pub kind: &'static str,
+    pub body: serde_json::Value,
+}
+
+impl Storage {
+    /// Opens (creating if needed) the database file and brings its schema up to date.
+    /// A database written by a newer version is refused and not modified.
+    pub fn open(path: &Path) -> Result<Self, StorageError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StorageError::CreateDir {
+                path: dir.to_owned(),
+                source,
+            })?;
+        }
+        let mut conn = Connection::open(path)?;
+        // Check the version before anything that could write (WAL switch included).
+        let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if found > SCHEMA_VERSION {
+            return Err(StorageError::NewerSchema {
+                path: path.to_owned(),
+                found,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        // WAL lets readers run beside the writer; synchronous=FULL makes a committed transaction
+        // survive power loss, which the sync protocol's "acknowledged means stored" relies on.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        migrate(&mut conn, found)?;
+        Ok(Storage {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    fn with_conn<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, StorageError>,
+    ) -> Result<T, StorageError> {
+        let mut conn = self.conn.lock().map_err(|_| StorageError::Poisoned)?;
+        f(&mut conn)
+    }
+
+    pub fn health(&self) -> Result<DatabaseHealth, StorageError> {
+        self.with_conn(|conn| {
+            let schema_version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+            let villages: i64 = conn.query_row("SELECT count(*) FROM villages", [], |r| r.get(0))?;
+            Ok(DatabaseHealth {
+                status: "ok",
+                schema_version,
+                villages,
+            })
+        })
+    }
+
+    pub fn village_exists(&self, id: &str) -> Result<bool, StorageError> {
+        self.with_conn(|conn| {
+            Ok(conn
+                .query_row("SELECT 1 FROM villages WHERE id = ?1", [id], |_| Ok(()))
+                .optional()?
+                .is_some())
+        })
+    }
+
+    /// Creates a village with its initial records in one transaction: either all of it is
+    /// stored or none. Returns the number of records written.
+    pub fn create_village(
+        &self,
+        village: &VillageRow,
+        records: &[RecordRow],
+    ) -> Result<usize, StorageError> {
+        self.with_conn(|conn| {
+            let tx = conn.transaction()?;
+            tx.execute(
+                "INSERT INTO villages (id, name, time_zone, utc_offset_minutes, version)
+                 VALUES (?1, ?2, ?3, ?4, 1)",
+                params![
+                    village.id,
+                    village.name,
+                    village.time_zone,
+                    village.utc_offset_minutes
+                ],
+            )?;
+            {
+                let mut insert = tx.prepare(
+                    "INSERT INTO records (village_id, key, kind, version, body)
+                     VALUES (?1, ?2, ?3, 1, ?4)",
+                )?;
+                for record in records {
+                    insert.execute(params![
+                        village.id,
+                        record.key,
+                        record.kind,
+                        serde_json::to_string(&record.body)?
+                    ])?;
+                }
+            }
+            tx.commit()?;
+            Ok(records.len())
+        })
+    }
+
+    /// Number of records of one kind in a village (used by health checks and tests).
+    pub fn count_records(&self, village_id: &str, kind: &str) -> Result<i64, StorageError> {
+        self.with_conn(|conn| {
+            Ok(conn.query_row(
+                "SELECT count(*) FROM records WHERE village_id = ?1 AND kind = ?2",
+                [village_id, kind],
+                |r| r.get(0),
+            )?)
+        })
+    }
+}
+
+fn migrate(conn: &mut Connection, from: i64) -> Result<(), StorageError> {
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(from.max(0) as usize) {
+        let version = index as i64 + 1;
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", version)?;
+        tx.commit()?;
+        tracing::info!(version, "applied database migration");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_database_gets_current_schema_and_reopens() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("nested/linli.sqlite3");
+        let storage = Storage::open(&path).expect("open");
+        assert_eq!(storage.health().expect("health").schema_version, SCHEMA_VERSION);
+        drop(storage);
+        let again = Storage::open(&path).expect("reopen");
+        assert_eq!(again.health().expect("health").villages, 0);
+    }
+
+    #[test]
+    fn newer_database_is_refused_and_left_untouched() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("future.sqlite3");
+        {
+            let conn = Connection::open(&path).expect("create");
+            conn.execute_batch("CREATE TABLE from_the_future (x); PRAGMA user_version = 99;")
+                .expect("prepare future db");
+        }
+        let before = std::fs::read(&path).expect("read");
+        let err = Storage::open(&path).err().expect("must refuse");
+        assert!(matches!(err, StorageError::NewerSchema { found: 99, .. }), "{err}");
+        assert!(err.to_string().contains("newer than this linli-server"));
+        assert_eq!(std::fs::read(&path).expect("read"), before, "file was modified");
+    }
+
+    #[test]
+    fn village_and_records_are_written_together() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let storage = Storage::open(&dir.path().join("db.sqlite3")).expect("open");
+        let village = VillageRow {
+            id: "demo".into(),
+            name: "示范村".into(),
+            time_zone: "Asia/Shanghai".into(),
+            utc_offset_minutes: 480,
+        };
+        let records = vec![RecordRow {
+            key: "volunteer/v-1".into(),
+            kind: "volunteer",
+            body: serde_json::json!({"name": "李秀英"}),
+        }];
+        assert_eq!(storage.create_village(&village, &records).expect("create"), 1);
+        assert!(storage.village_exists("demo").expect("exists"));
+        assert_eq!(storage.count_records("demo", "volunteer").expect("count"), 1);
+        // A second create of the same village fails as a whole and leaves the first intact.
+        let dup = vec![
+            RecordRow {
+                key: "volunteer/v-2".into(),
+                kind: "volunteer",
+                body: serde_json::json!({}),
+            };
+            1
+        ];
+        assert!(storage.create_village(&village, &dup).is_err());
+        assert_eq!(storage.count_records("demo", "volunteer").expect("count"), 1);
+    }
+}

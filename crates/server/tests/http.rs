@@ -1,0 +1,245 @@
+//! The real `linli-server` binary on loopback, with a real SQLite file, checked over HTTP.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use sha2::{Digest, Sha256};
+
+const INLINE_LOADER: &str = "import init from '/linli-0123456789abcdef.js'; await init();";
+
+struct TestServer {
+    child: Child,
+    base: String,
+    _dir: tempfile::TempDir,
+    db: PathBuf,
+}
+
+/// A fake build: an index.html with an inline loader script (like trunk's), a hashed wasm file,
+/// and a service worker.
+fn fake_dist(dir: &Path) -> PathBuf {
+    let dist = dir.join("dist");
+    std::fs::create_dir_all(&dist).expect("mkdir dist");
+    std::fs::write(
+        dist.join("index.html"),
+        format!(
+            "<!doctype html><html><head><script type=\"module\">{INLINE_LOADER}</script>\
+             </head><body></body></html>"
+        ),
+    )
+    .expect("index");
+    // Large enough and repetitive enough that compression is worth it.
+    std::fs::write(dist.join("linli-0123456789abcdef_bg.wasm"), vec![0u8; 64 * 1024]).expect("wasm");
+    std::fs::write(dist.join("sw.js"), "self.addEventListener('fetch', () => {});\n".repeat(20))
+        .expect("sw");
+    dist
+}
+
+fn spawn(args: &[&str], db: &Path, dist: &Path) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_linli-server"))
+        .args(["serve", "--port", "0", "--db"])
+        .arg(db)
+        .arg("--dist")
+        .arg(dist)
+        .args(args)
+        .env("LINLI_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start linli-server")
+}
+
+fn wait_for_listening(child: &mut Child) -> Option<String> {
+    let stdout = child.stdout.take()?;
+    let mut lines = BufReader::new(stdout).lines();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        let line = lines.next()?.ok()?;
+        if let Some(url) = line.strip_prefix("listening on ") {
+            return Some(url.trim().to_owned());
+        }
+    }
+    None
+}
+
+impl TestServer {
+    fn start(args: &[&str]) -> TestServer {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let dist = fake_dist(dir.path());
+        let db = dir.path().join("data").join("linli.sqlite3");
+        let mut child = spawn(args, &db, &dist);
+        let base = wait_for_listening(&mut child).expect("server did not start");
+        TestServer {
+            child,
+            base,
+            _dir: dir,
+            db,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// SIGTERM, then the exit status (graceful shutdown must finish promptly).
+    fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().expect("kill");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "server ignored SIGTERM");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_gzip()
+        .no_brotli()
+        .build()
+        .expect("client")
+}
+
+async fn error_code(response: reqwest::Response) -> (u16, String, String) {
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    assert!(content_type.starts_with("application/json"), "{status}: {content_type}");
+    let body: serde_json::Value = response.json().await.expect("json body");
+    let code = body["error"]["code"].as_str().expect("error.code").to_owned();
+    let message = body["error"]["message"].as_str().expect("error.message").to_owned();
+    (status, code, message)
+}
+
+#[tokio::test]
+async fn health_reports_version_and_database() {
+    let server = TestServer::start(&[]);
+    let response = client().get(server.url("/api/health")).send().await.expect("get");
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let body: serde_json::Value = response.json().await.expect("json");
+    assert_eq!(body["status"], "ok");
+    assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(body["database"]["status"], "ok");
+    assert_eq!(body["database"]["schema_version"], 1);
+    assert!(server.db.exists(), "the SQLite file was created in a new directory");
+}
+
+#[tokio::test]
+async fn unknown_api_paths_and_wrong_methods_get_json_errors() {
+    let server = TestServer::start(&[]);
+    let response = client().get(server.url("/api/v9/nothing")).send().await.expect("get");
+    assert_eq!(
+        error_code(response).await,
+        (404, "not_found".into(), "no API endpoint at /v9/nothing".into())
+    );
+    let response = client().delete(server.url("/api/health")).send().await.expect("delete");
+    assert!(response.headers().contains_key("allow"));
+    let (status, code, _) = error_code(response).await;
+    assert_eq!((status, code.as_str()), (405, "method_not_allowed"));
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_refused_with_json_413() {
+    let server = TestServer::start(&[]);
+    let limit = linli_server::http::MAX_BODY_BYTES;
+    let response = client()
+        .post(server.url("/api/health"))
+        .header("content-type", "application/json")
+        .body(vec![b' '; limit + 1])
+        .send()
+        .await
+        .expect("post");
+    let (status, code, message) = error_code(response).await;
+    assert_eq!((status, code.as_str()), (413, "payload_too_large"));
+    assert!(message.contains(&limit.to_string()), "{message}");
+    // The server is still fine afterwards.
+    let ok = client().get(server.url("/api/health")).send().await.expect("get");
+    assert_eq!(ok.status(), 200);
+}
+
+#[tokio::test]
+async fn index_html_carries_the_csp_and_security_headers() {
+    let server = TestServer::start(&[]);
+    for path in ["/", "/index.html", "/volunteer", "/coordinator/plan"] {
+        let response = client().get(server.url(path)).send().await.expect("get");
+        assert_eq!(response.status(), 200, "{path}");
+        let headers = response.headers().clone();
+        let csp = headers["content-security-policy"].to_str().expect("ascii");
+        let hash = base64::engine::general_purpose::STANDARD
+            .encode(Sha256::digest(INLINE_LOADER.as_bytes()));
+        assert!(csp.contains(&format!("'sha256-{hash}'")), "{path}: {csp}");
+        assert!(csp.contains("'wasm-unsafe-eval'") && csp.contains("default-src 'self'"));
+        assert!(!csp.contains("unsafe-inline"), "{csp}");
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+        assert_eq!(headers["cache-control"], "no-cache", "{path}");
+        assert!(response.text().await.expect("body").contains(INLINE_LOADER), "{path}");
+    }
+    let missing = client().get(server.url("/missing-asset.js")).send().await.expect("get");
+    assert_eq!(error_code(missing).await.0, 404);
+}
+
+#[tokio::test]
+async fn assets_get_mime_long_cache_and_compression() {
+    let server = TestServer::start(&[]);
+    let wasm = server.url("/linli-0123456789abcdef_bg.wasm");
+    let plain = client().get(&wasm).send().await.expect("get");
+    assert_eq!(plain.headers()["content-type"], "application/wasm");
+    assert_eq!(plain.headers()["cache-control"], "public, max-age=31536000, immutable");
+    for encoding in ["br", "gzip"] {
+        let compressed = client()
+            .get(&wasm)
+            .header("accept-encoding", encoding)
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(compressed.headers()["content-encoding"], encoding);
+        let body = compressed.bytes().await.expect("body");
+        assert!(body.len() < 64 * 1024 / 10, "{encoding}: {} bytes", body.len());
+    }
+    let sw = client().get(server.url("/sw.js")).send().await.expect("get");
+    assert_eq!(sw.headers()["cache-control"], "no-cache");
+}
+
+#[tokio::test]
+async fn sigterm_shuts_down_cleanly() {
+    let server = TestServer::start(&[]);
+    let ok = client().get(server.url("/api/health")).send().await.expect("get");
+    assert_eq!(ok.status(), 200);
+    assert!(server.terminate().success());
+}
+
+#[test]
+fn a_database_from_a_newer_version_is_refused_untouched() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dist = fake_dist(dir.path());
+    let db = dir.path().join("future.sqlite3");
+    {
+        let conn = rusqlite::Connection::open(&db).expect("create");
+        conn.execute_batch("CREATE TABLE t (x); PRAGMA user_version = 42;")
+            .expect("prepare");
+    }
+    let before = std::fs::read(&db).expect("read");
+    let output = spawn(&[], &db, &dist).wait_with_output().expect("run");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("schema version 42, newer than this linli-server"), "{stderr}");
+    assert_eq!(std::fs::read(&db).expect("read"), before);
+}

@@ -1,0 +1,89 @@
+//! The shell: language and connection state shared by every page, and the routes.
+
+use leptos::prelude::*;
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+use crate::components::top_bar::TopBar;
+use crate::components::update_banner::UpdateBanner;
+use crate::i18n::{Lang, Msg};
+use crate::pages::{coordinator::Coordinator, home::Home, not_found::NotFound, volunteer::Volunteer};
+use crate::status::SyncStatus;
+
+/// Where the chosen language is remembered on this device.
+const LANG_KEY: &str = "linli.lang";
+
+/// The app-wide state every component can read from context.
+#[derive(Clone, Copy)]
+pub struct Shell {
+    pub lang: RwSignal<Lang>,
+    pub status: RwSignal<SyncStatus>,
+}
+
+/// A reactive translation of `msg` in the current language.
+pub fn tr(msg: Msg) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+    let lang = expect_context::<Shell>().lang;
+    move || msg.text(lang.get())
+}
+
+fn local_storage() -> Option<web_sys::Storage> {
+    window().local_storage().ok().flatten()
+}
+
+fn stored_lang() -> Lang {
+    let tag = local_storage().and_then(|s| s.get_item(LANG_KEY).ok().flatten());
+    Lang::from_tag(tag.as_deref())
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    let shell = Shell {
+        lang: RwSignal::new(stored_lang()),
+        status: RwSignal::new(SyncStatus {
+            online: window().navigator().on_line(),
+            pending: 0,
+        }),
+    };
+    provide_context(shell);
+
+    // Keep <html lang> and the stored choice in step with the switch. Storage may be full or
+    // disabled (private mode); then the choice simply lasts for this visit.
+    Effect::new(move |_| {
+        let lang = shell.lang.get();
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("lang", lang.tag());
+        }
+        if let Some(storage) = local_storage() {
+            let _ = storage.set_item(LANG_KEY, lang.tag());
+        }
+        document().set_title(&format!(
+            "{} · {}",
+            Msg::AppName.text(lang),
+            Msg::Tagline.text(lang)
+        ));
+    });
+
+    let _ = window_event_listener(leptos::ev::online, move |_| {
+        shell.status.update(|s| s.online = true)
+    });
+    let _ = window_event_listener(leptos::ev::offline, move |_| {
+        shell.status.update(|s| s.online = false)
+    });
+
+    let (update_ready, set_update_ready) = signal(false);
+    crate::pwa::register(set_update_ready);
+
+    view! {
+        <Router>
+            <TopBar/>
+            <UpdateBanner ready=update_ready/>
+            <main id="main" class="page">
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=Home/>
+                    <Route path=path!("/volunteer") view=Volunteer/>
+                    <Route path=path!("/coordinator") view=Coordinator/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}

@@ -1,0 +1,2 @@
+pub mod top_bar;
+pub mod update_banner;

@@ -1,0 +1,4 @@
+pub mod coordinator;
+pub mod home;
+pub mod not_found;
+pub mod volunteer;
