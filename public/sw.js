@@ -1,6 +1,6 @@
 // Linli's service worker. This file is a TEMPLATE: after `trunk build`, the xtask writes the
-// real dist/sw.js with __LINLI_VERSION__ and __LINLI_PRECACHE__ replaced by the content hash of
-// the build and the list of every file trunk emitted. Never edit a precache list by hand.
+// real dist/sw.js with the two placeholders below replaced by the content hash of the build and
+// the list of every file trunk emitted. Never edit a precache list by hand.
 const VERSION = '__LINLI_VERSION__';
 const PRECACHE = __LINLI_PRECACHE__;
 const CACHE = `linli-shell-${VERSION}`;

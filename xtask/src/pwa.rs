@@ -171,7 +171,7 @@ pub fn first_load_report(dist: &Path) -> Result<String, String> {
     }
     rows.push(("/sw.js".into(), sw_bytes.len(), gzip_len(&sw_bytes), true));
     rows.sort_by(|a, b| b.3.cmp(&a.3).then(b.2.cmp(&a.2)));
-    let _ = writeln!(out, "{:<60} {:>10} {:>10}  {}", "file", "bytes", "gzip", "");
+    let _ = writeln!(out, "{:<60} {:>10} {:>10}", "file", "bytes", "gzip");
     let (mut crit_raw, mut crit_gz, mut all_raw, mut all_gz) = (0, 0, 0, 0);
     for (url, raw, gz, is_critical) in &rows {
         let tag = if *is_critical { "first paint" } else { "precache" };

@@ -60,7 +60,7 @@ pub(super) fn chinese_number(n: usize) -> String {
         1..=9 => DIGITS[n].to_owned(),
         10 => "十".to_owned(),
         11..=19 => format!("十{}", DIGITS[n % 10]),
-        20..=99 if n % 10 == 0 => format!("{}十", DIGITS[n / 10]),
+        20..=99 if n.is_multiple_of(10) => format!("{}十", DIGITS[n / 10]),
         20..=99 => format!("{}十{}", DIGITS[n / 10], DIGITS[n % 10]),
         _ => n.to_string(),
     }

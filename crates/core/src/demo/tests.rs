@@ -405,16 +405,12 @@ fn summer_gets_heat_wave_checks_instead_of_cold_spells() {
 }
 
 #[test]
-fn load_test_sized_village_is_fast() {
+fn district_week_has_the_benchmark_sizes_and_a_varied_mix() {
     let p = DemoParams::district_week();
     assert_eq!(p.tasks_per_day.map(|n| n * 7), Some(602));
-    let started = std::time::Instant::now();
     let demo = generate(&p);
-    let elapsed = started.elapsed();
     assert_eq!(demo.volunteers.len(), 2_000);
     assert_eq!(demo.tasks.len(), 602);
     let kinds: BTreeSet<TaskKind> = demo.tasks.iter().map(|t| t.kind).collect();
     assert!(kinds.len() >= 12, "a varied mix, got {kinds:?}");
-    // Unoptimised test builds are much slower than release; this only catches a blow-up.
-    assert!(elapsed.as_secs_f64() < 2.0, "took {elapsed:?}");
 }

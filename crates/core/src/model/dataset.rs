@@ -97,14 +97,19 @@ mod tests {
         t.beneficiary = Some(b.id.clone());
         let village = village();
         assert_eq!(
-            validate_dataset(&village, &[v.clone()], &[b.clone()], &[t.clone()]),
+            validate_dataset(
+                &village,
+                std::slice::from_ref(&v),
+                std::slice::from_ref(&b),
+                std::slice::from_ref(&t)
+            ),
             Ok(())
         );
 
         let mut bad = t.clone();
         bad.beneficiary = Some(BeneficiaryId::new("b-9999"));
         assert_eq!(
-            validate_dataset(&village, &[], &[b.clone()], &[bad]),
+            validate_dataset(&village, &[], std::slice::from_ref(&b), &[bad]),
             Err(ValidationError::UnknownBeneficiary("b-9999".into()))
         );
 

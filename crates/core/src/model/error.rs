@@ -99,3 +99,31 @@ pub enum ValidationError {
     #[error("unknown beneficiary {0:?}")]
     UnknownBeneficiary(String),
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_serialise_with_a_stable_code() {
+        let e = ValidationError::MaxBelowMin { min: 3, max: 2 };
+        let json = serde_json::to_string(&e).expect("serialise");
+        assert_eq!(
+            json,
+            r#"{"code":"max_below_min","detail":{"min":3,"max":2}}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&ValidationError::ZeroCapacity).expect("serialise"),
+            r#"{"code":"zero_capacity"}"#
+        );
+        let unknown = ValidationError::UnknownSkill("juggling".into());
+        let back: ValidationError =
+            serde_json::from_str(&serde_json::to_string(&unknown).expect("serialise"))
+                .expect("deserialise");
+        assert_eq!(back, unknown);
+        assert_eq!(
+            e.to_string(),
+            "volunteers_max (2) is below volunteers_min (3)"
+        );
+    }
+}
