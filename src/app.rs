@@ -7,7 +7,9 @@ use leptos_router::path;
 use crate::components::top_bar::TopBar;
 use crate::components::update_banner::UpdateBanner;
 use crate::i18n::{Lang, Msg};
-use crate::pages::{coordinator::Coordinator, home::Home, not_found::NotFound, volunteer::Volunteer};
+use crate::pages::{
+    coordinator::Coordinator, home::Home, not_found::NotFound, volunteer::Volunteer,
+};
 use crate::status::SyncStatus;
 
 /// Where the chosen language is remembered on this device.

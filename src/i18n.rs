@@ -173,8 +173,14 @@ mod tests {
     #[test]
     fn english_strings_have_no_chinese_and_chinese_strings_do() {
         for msg in ALL {
-            assert!(!has_han(msg.text(Lang::En)), "{msg:?} has Chinese in English");
-            assert!(has_han(msg.text(Lang::Zh)), "{msg:?} is not translated to Chinese");
+            assert!(
+                !has_han(msg.text(Lang::En)),
+                "{msg:?} has Chinese in English"
+            );
+            assert!(
+                has_han(msg.text(Lang::Zh)),
+                "{msg:?} is not translated to Chinese"
+            );
         }
     }
 

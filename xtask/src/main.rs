@@ -54,9 +54,7 @@ fn serve(args: &[String]) -> Result<(), String> {
         match arg.as_str() {
             "--demo" => server_args.push("--demo".into()),
             "--port" | "--bind" | "--db" => {
-                let value = iter
-                    .next()
-                    .ok_or_else(|| format!("{arg} needs a value"))?;
+                let value = iter.next().ok_or_else(|| format!("{arg} needs a value"))?;
                 server_args.push(arg.clone());
                 server_args.push(value.clone());
             }

@@ -167,14 +167,23 @@ pub fn first_load_report(dist: &Path) -> Result<String, String> {
     let mut rows: Vec<(String, usize, usize, bool)> = Vec::new();
     for (url, path) in &files {
         let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        rows.push((url.clone(), bytes.len(), gzip_len(&bytes), critical.contains(url)));
+        rows.push((
+            url.clone(),
+            bytes.len(),
+            gzip_len(&bytes),
+            critical.contains(url),
+        ));
     }
     rows.push(("/sw.js".into(), sw_bytes.len(), gzip_len(&sw_bytes), true));
     rows.sort_by(|a, b| b.3.cmp(&a.3).then(b.2.cmp(&a.2)));
     let _ = writeln!(out, "{:<60} {:>10} {:>10}", "file", "bytes", "gzip");
     let (mut crit_raw, mut crit_gz, mut all_raw, mut all_gz) = (0, 0, 0, 0);
     for (url, raw, gz, is_critical) in &rows {
-        let tag = if *is_critical { "first paint" } else { "precache" };
+        let tag = if *is_critical {
+            "first paint"
+        } else {
+            "precache"
+        };
         let _ = writeln!(out, "{url:<60} {raw:>10} {gz:>10}  {tag}");
         all_raw += raw;
         all_gz += gz;
@@ -225,7 +234,10 @@ mod tests {
         std::fs::write(dir.join("sw.js"), &template).expect("write");
         assert_eq!(write_service_worker(&dir).expect("sw"), 2);
         let first = std::fs::read_to_string(dir.join("sw.js")).expect("read");
-        assert!(first.contains(r#"["/icons/a.png","/index.html"]"#), "{first}");
+        assert!(
+            first.contains(r#"["/icons/a.png","/index.html"]"#),
+            "{first}"
+        );
         assert!(!first.contains("__LINLI_"));
         // Changing a file changes the version; a finished sw.js is not accepted as a template.
         assert!(write_service_worker(&dir).is_err());

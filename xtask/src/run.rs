@@ -20,7 +20,9 @@ pub fn run(what: &str, command: &mut Command) -> Result<(), String> {
         println!("    done in {took:.1} s");
         Ok(())
     } else {
-        Err(format!("{what} failed ({status}) after {took:.1} s: {command:?}"))
+        Err(format!(
+            "{what} failed ({status}) after {took:.1} s: {command:?}"
+        ))
     }
 }
 

@@ -44,13 +44,23 @@ pub fn run_all() -> Result<(), String> {
     let mut tally = Tally::default();
     tally.check(
         "cargo fmt --check",
-        succeeds("formatting (cargo fmt --check)", cargo(&["fmt", "--all", "--check"])),
+        succeeds(
+            "formatting (cargo fmt --check)",
+            cargo(&["fmt", "--all", "--check"]),
+        ),
     );
     tally.check(
         "clippy (native)",
         succeeds(
             "clippy, native, all targets (-D warnings)",
-            cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]),
+            cargo(&[
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ]),
         ),
     );
     tally.check(
@@ -109,7 +119,9 @@ fn cargo(args: &[&str]) -> Command {
 }
 
 fn succeeds(what: &str, mut command: Command) -> bool {
-    crate::run::run(what, &mut command).map_err(|e| eprintln!("{e}")).is_ok()
+    crate::run::run(what, &mut command)
+        .map_err(|e| eprintln!("{e}"))
+        .is_ok()
 }
 
 /// Runs every crate's native tests and adds up libtest's `test result:` lines.
@@ -150,12 +162,18 @@ fn parse_libtest_summary(line: &str) -> Option<(usize, usize)> {
     let number_before = |label: &str| -> usize {
         rest.split(';')
             .find_map(|part| {
-                let part = part.trim().trim_start_matches("ok. ").trim_start_matches("FAILED. ");
+                let part = part
+                    .trim()
+                    .trim_start_matches("ok. ")
+                    .trim_start_matches("FAILED. ");
                 part.strip_suffix(label)?.trim().parse().ok()
             })
             .unwrap_or(0)
     };
-    Some((number_before("passed"), number_before("failed") + number_before("ignored")))
+    Some((
+        number_before("passed"),
+        number_before("failed") + number_before("ignored"),
+    ))
 }
 
 /// A running `linli-server` on a free loopback port, stopped (SIGTERM) when dropped.
@@ -259,7 +277,10 @@ fn end_to_end(dist: &Path, server_binary: &Path) -> (usize, usize) {
         .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
         .map(|json| {
             let stat = |k: &str| json["stats"][k].as_u64().unwrap_or(0) as usize;
-            (stat("expected"), stat("unexpected") + stat("flaky") + stat("skipped"))
+            (
+                stat("expected"),
+                stat("unexpected") + stat("flaky") + stat("skipped"),
+            )
         });
     match (counts, status) {
         (Some((passed, failed)), Ok(status)) if status.success() || failed > 0 => (passed, failed),

@@ -55,12 +55,20 @@ pub fn ensure_build_tools() -> Result<BuildTools, String> {
     } else {
         run(
             &format!("installing trunk {TRUNK_VERSION} (about 10 minutes on 2 cores)"),
-            Command::new("cargo").args(["install", "trunk", "--version", TRUNK_VERSION, "--locked"]),
+            Command::new("cargo").args([
+                "install",
+                "trunk",
+                "--version",
+                TRUNK_VERSION,
+                "--locked",
+            ]),
         )?;
     }
     let bindgen = find_in_cargo_bin("wasm-bindgen");
     if has_version(&bindgen, &["--version"], WASM_BINDGEN_VERSION) {
-        step(&format!("wasm-bindgen-cli {WASM_BINDGEN_VERSION}: installed"));
+        step(&format!(
+            "wasm-bindgen-cli {WASM_BINDGEN_VERSION}: installed"
+        ));
     } else {
         // No --locked: its lock file pins a webpki-roots that cannot be resolved any more.
         run(
@@ -74,10 +82,7 @@ pub fn ensure_build_tools() -> Result<BuildTools, String> {
         )?;
     }
     ensure_wasm_opt()?;
-    let mut dirs = vec![
-        local_tools().join("node_modules").join(".bin"),
-        cargo_bin(),
-    ];
+    let mut dirs = vec![local_tools().join("node_modules").join(".bin"), cargo_bin()];
     if let Some(path) = std::env::var_os("PATH") {
         dirs.extend(std::env::split_paths(&path));
     }
@@ -90,7 +95,10 @@ pub fn ensure_build_tools() -> Result<BuildTools, String> {
 
 fn ensure_wasm_target() -> Result<(), String> {
     let installed = output("rustup", &["target", "list", "--installed"]).unwrap_or_default();
-    if installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
+    if installed
+        .lines()
+        .any(|l| l.trim() == "wasm32-unknown-unknown")
+    {
         step("wasm32-unknown-unknown target: installed");
         Ok(())
     } else {
@@ -104,8 +112,14 @@ fn ensure_wasm_target() -> Result<(), String> {
 fn ensure_wasm_opt() -> Result<(), String> {
     let dir = local_tools();
     let wasm_opt = dir.join("node_modules").join(".bin").join("wasm-opt");
-    if has_version(&wasm_opt, &["--version"], &format!("version {BINARYEN_VERSION}")) {
-        step(&format!("wasm-opt (binaryen {BINARYEN_VERSION}): installed"));
+    if has_version(
+        &wasm_opt,
+        &["--version"],
+        &format!("version {BINARYEN_VERSION}"),
+    ) {
+        step(&format!(
+            "wasm-opt (binaryen {BINARYEN_VERSION}): installed"
+        ));
         return Ok(());
     }
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
@@ -117,7 +131,12 @@ fn ensure_wasm_opt() -> Result<(), String> {
     run(
         &format!("installing wasm-opt from npm binaryen@{BINARYEN_VERSION} into .tools/"),
         Command::new("npm")
-            .args(["install", "--no-audit", "--no-fund", &format!("binaryen@{BINARYEN_VERSION}")])
+            .args([
+                "install",
+                "--no-audit",
+                "--no-fund",
+                &format!("binaryen@{BINARYEN_VERSION}"),
+            ])
             .current_dir(&dir),
     )
 }
@@ -130,15 +149,14 @@ pub fn ensure_chromium() -> Result<(), String> {
     }
     let is_root = output("id", &["-u"]).is_some_and(|id| id.trim() == "0");
     if !is_root {
-        return Err("Chromium is missing and installing it needs root. Run:\n    \
+        return Err(
+            "Chromium is missing and installing it needs root. Run:\n    \
              sudo apt-get update && sudo apt-get install -y chromium chromium-driver\n\
              then run `cargo xtask test` again."
-            .into());
+                .into(),
+        );
     }
-    run(
-        "apt-get update",
-        Command::new("apt-get").args(["update"]),
-    )?;
+    run("apt-get update", Command::new("apt-get").args(["update"]))?;
     run(
         "installing chromium and chromium-driver from Debian",
         Command::new("apt-get")

@@ -56,7 +56,10 @@ pub fn error_response(status: StatusCode, code: &str, message: &str) -> Response
     .unwrap_or_else(|_| r#"{"error":{"code":"internal","message":"error"}}"#.to_owned());
     let mut response = (status, body).into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }

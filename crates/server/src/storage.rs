@@ -137,7 +137,8 @@ impl Storage {
     pub fn health(&self) -> Result<DatabaseHealth, StorageError> {
         self.with_conn(|conn| {
             let schema_version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-            let villages: i64 = conn.query_row("SELECT count(*) FROM villages", [], |r| r.get(0))?;
+            let villages: i64 =
+                conn.query_row("SELECT count(*) FROM villages", [], |r| r.get(0))?;
             Ok(DatabaseHealth {
                 status: "ok",
                 schema_version,
@@ -226,7 +227,10 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("nested/linli.sqlite3");
         let storage = Storage::open(&path).expect("open");
-        assert_eq!(storage.health().expect("health").schema_version, SCHEMA_VERSION);
+        assert_eq!(
+            storage.health().expect("health").schema_version,
+            SCHEMA_VERSION
+        );
         drop(storage);
         let again = Storage::open(&path).expect("reopen");
         assert_eq!(again.health().expect("health").villages, 0);
@@ -243,9 +247,16 @@ mod tests {
         }
         let before = std::fs::read(&path).expect("read");
         let err = Storage::open(&path).err().expect("must refuse");
-        assert!(matches!(err, StorageError::NewerSchema { found: 99, .. }), "{err}");
+        assert!(
+            matches!(err, StorageError::NewerSchema { found: 99, .. }),
+            "{err}"
+        );
         assert!(err.to_string().contains("newer than this linli-server"));
-        assert_eq!(std::fs::read(&path).expect("read"), before, "file was modified");
+        assert_eq!(
+            std::fs::read(&path).expect("read"),
+            before,
+            "file was modified"
+        );
     }
 
     #[test]
@@ -263,9 +274,15 @@ mod tests {
             kind: "volunteer",
             body: serde_json::json!({"name": "李秀英"}),
         }];
-        assert_eq!(storage.create_village(&village, &records).expect("create"), 1);
+        assert_eq!(
+            storage.create_village(&village, &records).expect("create"),
+            1
+        );
         assert!(storage.village_exists("demo").expect("exists"));
-        assert_eq!(storage.count_records("demo", "volunteer").expect("count"), 1);
+        assert_eq!(
+            storage.count_records("demo", "volunteer").expect("count"),
+            1
+        );
         // A second create of the same village fails as a whole and leaves the first intact.
         let dup = vec![
             RecordRow {
@@ -276,6 +293,9 @@ mod tests {
             1
         ];
         assert!(storage.create_village(&village, &dup).is_err());
-        assert_eq!(storage.count_records("demo", "volunteer").expect("count"), 1);
+        assert_eq!(
+            storage.count_records("demo", "volunteer").expect("count"),
+            1
+        );
     }
 }

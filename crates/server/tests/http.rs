@@ -31,9 +31,16 @@ fn fake_dist(dir: &Path) -> PathBuf {
     )
     .expect("index");
     // Large enough and repetitive enough that compression is worth it.
-    std::fs::write(dist.join("linli-0123456789abcdef_bg.wasm"), vec![0u8; 64 * 1024]).expect("wasm");
-    std::fs::write(dist.join("sw.js"), "self.addEventListener('fetch', () => {});\n".repeat(20))
-        .expect("sw");
+    std::fs::write(
+        dist.join("linli-0123456789abcdef_bg.wasm"),
+        vec![0u8; 64 * 1024],
+    )
+    .expect("wasm");
+    std::fs::write(
+        dist.join("sw.js"),
+        "self.addEventListener('fetch', () => {});\n".repeat(20),
+    )
+    .expect("sw");
     dist
 }
 
@@ -84,9 +91,12 @@ impl TestServer {
     }
 
     /// SIGTERM, then the exit status (graceful shutdown must finish promptly).
-    fn terminate(mut self) -> std::process::ExitStatus {
+    fn terminate(&mut self) -> std::process::ExitStatus {
         let pid = self.child.id().to_string();
-        Command::new("kill").args(["-TERM", &pid]).status().expect("kill");
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill");
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             if let Some(status) = self.child.try_wait().expect("wait") {
@@ -121,17 +131,30 @@ async fn error_code(response: reqwest::Response) -> (u16, String, String) {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_owned();
-    assert!(content_type.starts_with("application/json"), "{status}: {content_type}");
+    assert!(
+        content_type.starts_with("application/json"),
+        "{status}: {content_type}"
+    );
     let body: serde_json::Value = response.json().await.expect("json body");
-    let code = body["error"]["code"].as_str().expect("error.code").to_owned();
-    let message = body["error"]["message"].as_str().expect("error.message").to_owned();
+    let code = body["error"]["code"]
+        .as_str()
+        .expect("error.code")
+        .to_owned();
+    let message = body["error"]["message"]
+        .as_str()
+        .expect("error.message")
+        .to_owned();
     (status, code, message)
 }
 
 #[tokio::test]
 async fn health_reports_version_and_database() {
     let server = TestServer::start(&[]);
-    let response = client().get(server.url("/api/health")).send().await.expect("get");
+    let response = client()
+        .get(server.url("/api/health"))
+        .send()
+        .await
+        .expect("get");
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["cache-control"], "no-store");
     let body: serde_json::Value = response.json().await.expect("json");
@@ -139,18 +162,33 @@ async fn health_reports_version_and_database() {
     assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(body["database"]["status"], "ok");
     assert_eq!(body["database"]["schema_version"], 1);
-    assert!(server.db.exists(), "the SQLite file was created in a new directory");
+    assert!(
+        server.db.exists(),
+        "the SQLite file was created in a new directory"
+    );
 }
 
 #[tokio::test]
 async fn unknown_api_paths_and_wrong_methods_get_json_errors() {
     let server = TestServer::start(&[]);
-    let response = client().get(server.url("/api/v9/nothing")).send().await.expect("get");
+    let response = client()
+        .get(server.url("/api/v9/nothing"))
+        .send()
+        .await
+        .expect("get");
     assert_eq!(
         error_code(response).await,
-        (404, "not_found".into(), "no API endpoint at /v9/nothing".into())
+        (
+            404,
+            "not_found".into(),
+            "no API endpoint at /v9/nothing".into()
+        )
     );
-    let response = client().delete(server.url("/api/health")).send().await.expect("delete");
+    let response = client()
+        .delete(server.url("/api/health"))
+        .send()
+        .await
+        .expect("delete");
     assert!(response.headers().contains_key("allow"));
     let (status, code, _) = error_code(response).await;
     assert_eq!((status, code.as_str()), (405, "method_not_allowed"));
@@ -171,7 +209,11 @@ async fn a_body_over_the_limit_is_refused_with_json_413() {
     assert_eq!((status, code.as_str()), (413, "payload_too_large"));
     assert!(message.contains(&limit.to_string()), "{message}");
     // The server is still fine afterwards.
-    let ok = client().get(server.url("/api/health")).send().await.expect("get");
+    let ok = client()
+        .get(server.url("/api/health"))
+        .send()
+        .await
+        .expect("get");
     assert_eq!(ok.status(), 200);
 }
 
@@ -190,9 +232,16 @@ async fn index_html_carries_the_csp_and_security_headers() {
         assert!(!csp.contains("unsafe-inline"), "{csp}");
         assert_eq!(headers["x-content-type-options"], "nosniff");
         assert_eq!(headers["cache-control"], "no-cache", "{path}");
-        assert!(response.text().await.expect("body").contains(INLINE_LOADER), "{path}");
+        assert!(
+            response.text().await.expect("body").contains(INLINE_LOADER),
+            "{path}"
+        );
     }
-    let missing = client().get(server.url("/missing-asset.js")).send().await.expect("get");
+    let missing = client()
+        .get(server.url("/missing-asset.js"))
+        .send()
+        .await
+        .expect("get");
     assert_eq!(error_code(missing).await.0, 404);
 }
 
@@ -202,7 +251,10 @@ async fn assets_get_mime_long_cache_and_compression() {
     let wasm = server.url("/linli-0123456789abcdef_bg.wasm");
     let plain = client().get(&wasm).send().await.expect("get");
     assert_eq!(plain.headers()["content-type"], "application/wasm");
-    assert_eq!(plain.headers()["cache-control"], "public, max-age=31536000, immutable");
+    assert_eq!(
+        plain.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
     for encoding in ["br", "gzip"] {
         let compressed = client()
             .get(&wasm)
@@ -212,16 +264,28 @@ async fn assets_get_mime_long_cache_and_compression() {
             .expect("get");
         assert_eq!(compressed.headers()["content-encoding"], encoding);
         let body = compressed.bytes().await.expect("body");
-        assert!(body.len() < 64 * 1024 / 10, "{encoding}: {} bytes", body.len());
+        assert!(
+            body.len() < 64 * 1024 / 10,
+            "{encoding}: {} bytes",
+            body.len()
+        );
     }
-    let sw = client().get(server.url("/sw.js")).send().await.expect("get");
+    let sw = client()
+        .get(server.url("/sw.js"))
+        .send()
+        .await
+        .expect("get");
     assert_eq!(sw.headers()["cache-control"], "no-cache");
 }
 
 #[tokio::test]
 async fn sigterm_shuts_down_cleanly() {
-    let server = TestServer::start(&[]);
-    let ok = client().get(server.url("/api/health")).send().await.expect("get");
+    let mut server = TestServer::start(&[]);
+    let ok = client()
+        .get(server.url("/api/health"))
+        .send()
+        .await
+        .expect("get");
     assert_eq!(ok.status(), 200);
     assert!(server.terminate().success());
 }
@@ -240,6 +304,40 @@ fn a_database_from_a_newer_version_is_refused_untouched() {
     let output = spawn(&[], &db, &dist).wait_with_output().expect("run");
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("schema version 42, newer than this linli-server"), "{stderr}");
+    assert!(
+        stderr.contains("schema version 42, newer than this linli-server"),
+        "{stderr}"
+    );
     assert_eq!(std::fs::read(&db).expect("read"), before);
+}
+
+#[tokio::test]
+async fn demo_flag_loads_the_demo_village_once() {
+    let mut server = TestServer::start(&["--demo"]);
+    let body: serde_json::Value = client()
+        .get(server.url("/api/health"))
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(body["database"]["villages"], 1);
+    let db = server.db.clone();
+    let dir = db.parent().and_then(Path::parent).expect("dir").to_owned();
+    assert!(server.terminate().success());
+    // Restarting with --demo on the same file keeps one village.
+    let mut again = spawn(&["--demo"], &db, &dir.join("dist"));
+    let base = wait_for_listening(&mut again).expect("restart");
+    let body: serde_json::Value = client()
+        .get(format!("{base}/api/health"))
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(body["database"]["villages"], 1);
+    let _ = again.kill();
+    let _ = again.wait();
 }
