@@ -40,6 +40,7 @@ pub fn run_all() -> Result<(), String> {
     let build_tools = tools::ensure_build_tools()?;
     tools::ensure_chromium()?;
     tools::ensure_e2e_packages()?;
+    tools::ensure_scipy()?;
 
     let mut tally = Tally::default();
     tally.check(

@@ -189,3 +189,15 @@ pub fn ensure_e2e_packages() -> Result<(), String> {
             .current_dir(&dir),
     )
 }
+
+/// SciPy, the oracle the assignment solver is checked against (and the benchmarks' baseline).
+pub fn ensure_scipy() -> Result<(), String> {
+    if output("python3", &["-c", "import scipy.optimize"]).is_some() {
+        step("python3 scipy: installed");
+        return Ok(());
+    }
+    run(
+        "installing scipy for the solver's oracle tests (pip)",
+        Command::new("python3").args(["-m", "pip", "install", "--quiet", "scipy"]),
+    )
+}
