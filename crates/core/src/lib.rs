@@ -11,6 +11,7 @@
 //! comes from the seeded [`rng::SplitMix64`], so output is identical on every platform.
 
 pub mod demo;
+pub mod matching;
 pub mod model;
 pub mod rng;
 

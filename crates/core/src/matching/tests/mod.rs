@@ -1,0 +1,6 @@
+//! Behaviour tests for the matching engine, one file per concern.
+
+mod properties;
+mod rules;
+mod scoring;
+mod suggesting;
