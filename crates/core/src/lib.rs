@@ -10,6 +10,7 @@
 //! never reads the current time or an OS random source: callers pass dates in, and randomness
 //! comes from the seeded [`rng::SplitMix64`], so output is identical on every platform.
 
+pub mod assign;
 pub mod demo;
 pub mod matching;
 pub mod model;
