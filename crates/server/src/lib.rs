@@ -6,6 +6,7 @@
 pub mod demo;
 pub mod error;
 pub mod http;
+pub mod match_cli;
 pub mod storage;
 
 use std::net::SocketAddr;

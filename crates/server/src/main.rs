@@ -33,6 +33,12 @@ enum Command {
         #[arg(long, env = "LINLI_DEMO")]
         demo: bool,
     },
+    /// Plan assignments for an instance file and print the plan as JSON (format: docs/matching.md).
+    Match {
+        /// The instance, as JSON; `-` reads standard input.
+        #[arg(long)]
+        input: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -52,6 +58,7 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
+        Command::Match { input } => return run_match(&input),
         Command::Serve {
             port,
             bind,
@@ -72,6 +79,27 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("linli-server: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Prints the plan as JSON; exit code 2 for bad input, so scripts can tell it from a crash.
+fn run_match(input: &str) -> ExitCode {
+    let plan = match linli_server::match_cli::run(input) {
+        Ok(plan) => plan,
+        Err(err) => {
+            eprintln!("linli-server match: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    match serde_json::to_string_pretty(&plan) {
+        Ok(json) => {
+            println!("{json}");
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("linli-server match: {err}");
             ExitCode::FAILURE
         }
     }

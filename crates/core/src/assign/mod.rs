@@ -65,9 +65,11 @@
 pub mod flow;
 pub mod lap;
 pub mod plan;
+pub mod week;
 
 pub use plan::{
     check_hard_rules, solve, solve_dense_square, Assignment, Edge, Instance, Objective, Plan,
     PlanError, PlanOptions, RepairMode, RuleViolation, TaskSlot, Unfilled, UnfilledReason,
     VolunteerSlot,
 };
+pub use week::{plan_week, MatchInput, PlannedAssignment, UnfilledTask, WeekPlanError, WeeklyPlan};
