@@ -108,18 +108,15 @@ mod tests {
 
     #[test]
     fn bad_input_gets_a_clear_error() {
-        let err = solve_text("x.json", "{").err().expect("fails");
+        let err = solve_text("x.json", "{").expect_err("fails");
         assert!(
             err.to_string().starts_with("x.json is not valid JSON"),
             "{err}"
         );
-        let err = solve_text("x.json", r#"{"dense": {"scores": [[1, 2]]}}"#)
-            .err()
-            .expect("not square");
+        let err =
+            solve_text("x.json", r#"{"dense": {"scores": [[1, 2]]}}"#).expect_err("not square");
         assert!(matches!(err, MatchError::Dense(_)), "{err}");
-        let err = solve_text("x.json", r#"{"village": 1}"#)
-            .err()
-            .expect("fails");
+        let err = solve_text("x.json", r#"{"village": 1}"#).expect_err("fails");
         assert!(matches!(err, MatchError::Parse(..)), "{err}");
     }
 }

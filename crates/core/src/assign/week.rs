@@ -299,9 +299,7 @@ mod tests {
     fn impossible_input_is_rejected_with_a_typed_error() {
         let mut input = small_week(3);
         input.tasks[0].end = input.tasks[0].start;
-        let err = plan_week(&input, &PlanOptions::default())
-            .err()
-            .expect("must fail");
+        let err = plan_week(&input, &PlanOptions::default()).expect_err("must fail");
         assert!(
             matches!(
                 err,
