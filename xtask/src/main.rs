@@ -3,8 +3,10 @@
 //! - `cargo xtask serve [--port N] [--bind ADDR] [--db PATH] [--demo]`: install what is missing,
 //!   build the release PWA, run `linli-server`.
 //! - `cargo xtask test`: every check and test; ends with `N passed, N failed`.
+//! - `cargo xtask bench`: benchmarks with baselines measured in the same run.
 //! - `cargo xtask bundle-size`: gzip size of what a phone downloads on first visit.
 
+mod bench;
 mod pwa;
 mod run;
 mod test;
@@ -19,13 +21,15 @@ fn main() -> ExitCode {
         Some("serve") => serve(&args[1..]),
         Some("test") => test::run_all(),
         Some("bundle-size") => bundle_size(),
+        Some("bench") => bench::run(),
         Some("build") => tools::ensure_build_tools().and_then(|tools| pwa::build(&tools).map(drop)),
         _ => {
             eprintln!(
-                "usage: cargo xtask <serve|test|bundle-size|build>\n\
+                "usage: cargo xtask <serve|test|bench|bundle-size|build>\n\
                  \n  serve [--port N] [--bind ADDR] [--db PATH] [--demo]\
                  \n        install missing tools, build the PWA, run the server (default :8080)\
                  \n  test  fmt, clippy, every test, end-to-end in headless Chromium\
+                 \n  bench benchmarks (criterion, scipy baseline, wasm in Chromium)\
                  \n  bundle-size  gzip size of the first load\
                  \n  build build the release PWA into dist/"
             );

@@ -9,8 +9,16 @@ use std::time::Instant;
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use linli_core::assign::lap::{self, Sense};
-use linli_core::assign::{solve, Edge, Instance, PlanOptions, TaskSlot, VolunteerSlot};
+use linli_core::assign::Objective;
+use linli_core::assign::{
+    plan_week, solve, Edge, Instance, MatchInput, PlanOptions, TaskSlot, VolunteerSlot,
+};
+use linli_core::demo::{generate, DemoParams};
+use linli_core::matching::{
+    candidate_edges, remaining_weekly_minutes, week_start, Commitment, MatchContext, ServiceHistory,
+};
 use linli_core::rng::SplitMix64;
+use linli_core::TaskStatus;
 
 const N: usize = 1000;
 
@@ -162,5 +170,155 @@ fn district(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, dense, district);
+/// The per-week instances `plan_week` solves for an input without commitments or history
+/// (it plans week by week, each week seeing the previous weeks' plans as commitments), rebuilt
+/// here from the public matching API so the bench can show the plans' upper bounds, and the
+/// summed objective and bound over the weeks.
+fn demo_week_instances(
+    input: &MatchInput,
+    options: &PlanOptions,
+) -> (Vec<Instance>, Objective, Objective) {
+    let mut weeks: Vec<(chrono::NaiveDate, Vec<linli_core::Task>)> = Vec::new();
+    for task in input.tasks.iter().filter(|t| t.status == TaskStatus::Open) {
+        let monday = week_start(task.start.date());
+        match weeks.iter_mut().find(|(m, _)| *m == monday) {
+            Some((_, list)) => list.push(task.clone()),
+            None => weeks.push((monday, vec![task.clone()])),
+        }
+    }
+    weeks.sort_by_key(|(m, _)| *m);
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .unwrap_or_default();
+    let mut commitments: Vec<Commitment> = Vec::new();
+    let (mut instances, mut objective, mut bound) =
+        (Vec::new(), Objective::default(), Objective::default());
+    for (monday, tasks) in weeks {
+        let ctx = MatchContext::new(
+            &input.village,
+            &input.beneficiaries,
+            &commitments,
+            &input.history,
+        );
+        let mut load: Vec<u32> = vec![0; input.volunteers.len()];
+        for c in commitments
+            .iter()
+            .filter(|c| week_start(c.start.date()) == monday)
+        {
+            if let Some(i) = input.volunteers.iter().position(|v| v.id == c.volunteer) {
+                load[i] += c.minutes();
+            }
+        }
+        let instance = Instance {
+            volunteers: input
+                .volunteers
+                .iter()
+                .zip(&load)
+                .map(|(v, &load_minutes)| VolunteerSlot {
+                    id: v.id.as_str().to_owned(),
+                    remaining_minutes: remaining_weekly_minutes(&ctx, v, monday),
+                    load_minutes,
+                })
+                .collect(),
+            tasks: tasks
+                .iter()
+                .map(|t| TaskSlot {
+                    id: t.id.as_str().to_owned(),
+                    start: (t.start - epoch).num_minutes(),
+                    end: (t.end - epoch).num_minutes(),
+                    places: t.volunteers_max,
+                    min_places: t.volunteers_min,
+                })
+                .collect(),
+            edges: candidate_edges(&ctx, &input.volunteers, &tasks)
+                .into_iter()
+                .map(|e| Edge {
+                    volunteer: e.volunteer,
+                    task: e.task,
+                    score: e.score,
+                })
+                .collect(),
+        };
+        let Ok(plan) = solve(&instance, options) else {
+            break;
+        };
+        objective.filled += plan.objective.filled;
+        objective.net_score += plan.objective.net_score;
+        bound.filled += plan.upper_bound.filled;
+        bound.net_score += plan.upper_bound.net_score;
+        for a in &plan.assignments {
+            commitments.push(Commitment::new(
+                input.volunteers[a.volunteer].id.clone(),
+                &tasks[a.task],
+            ));
+        }
+        instances.push(instance);
+    }
+    (instances, objective, bound)
+}
+
+/// The demo district week end to end, as a coordinator runs it: candidate edges (matching) and
+/// the plan, with empty history and no commitments. Prints the plan's quality once, with the
+/// upper bound, so quality is visible next to speed.
+fn demo_week(c: &mut Criterion) {
+    let demo = generate(&DemoParams::district_week());
+    let input = MatchInput {
+        village: demo.village,
+        volunteers: demo.volunteers,
+        beneficiaries: demo.beneficiaries,
+        tasks: demo.tasks,
+        commitments: Vec::new(),
+        history: ServiceHistory::default(),
+    };
+    let options = PlanOptions::default();
+    let began = Instant::now();
+    let plan = plan_week(&input, &options);
+    let elapsed = began.elapsed().as_secs_f64() * 1e3;
+    let (instances, objective, bound) = demo_week_instances(&input, &options);
+    match plan {
+        Ok(plan) => {
+            let open: u32 = plan.unfilled.iter().map(|u| u.places_left).sum();
+            eprintln!(
+                "plan_week district week ({} volunteers, {} tasks in {} ISO weeks, {} edges): \
+                 {elapsed:.1} ms once; filled {} of {} places ({open} open; bound {}), net score {} \
+                 (bound {}, gap {}), exact {}",
+                input.volunteers.len(),
+                input.tasks.len(),
+                instances.len(),
+                instances.iter().map(|i| i.edges.len()).sum::<usize>(),
+                plan.filled,
+                plan.open_places,
+                bound.filled,
+                plan.total_score - plan.fairness_cost,
+                bound.net_score,
+                bound.net_score - objective.net_score,
+                plan.exact
+            );
+            if objective.filled != plan.filled
+                || objective.net_score != plan.total_score - plan.fairness_cost
+            {
+                eprintln!(
+                    "  (note: the rebuilt weekly instances disagree with plan_week: {objective:?})"
+                );
+            }
+        }
+        Err(e) => eprintln!("plan_week district week: error {e}"),
+    }
+    let mut group = c.benchmark_group("plan");
+    group.sample_size(10);
+    group.bench_function("plan_week district week (edges + solve)", |b| {
+        b.iter(|| plan_week(black_box(&input), &options).map(|p| (p.filled, p.total_score)))
+    });
+    group.bench_function("solve district week (demo instances)", |b| {
+        b.iter(|| {
+            instances
+                .iter()
+                .map(|i| solve(black_box(i), &options).map(|p| p.objective.filled))
+                .collect::<Vec<_>>()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, dense, district, demo_week);
 criterion_main!(benches);
