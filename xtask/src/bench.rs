@@ -18,7 +18,15 @@ pub fn run() -> Result<(), String> {
     step("native benchmarks (criterion, release)");
     let mut native = Command::new("cargo");
     native
-        .args(["bench", "--package", "linli-core", "--bench", "assignment", "--bench", "matching"])
+        .args([
+            "bench",
+            "--package",
+            "linli-core",
+            "--bench",
+            "assignment",
+            "--bench",
+            "matching",
+        ])
         .current_dir(root());
     summary.extend(collect(&mut native)?);
 
@@ -56,7 +64,10 @@ fn machine() -> String {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let model = cpuinfo
         .lines()
-        .find_map(|l| l.strip_prefix("model name").map(|m| m.trim_start_matches([' ', '\t', ':'])))
+        .find_map(|l| {
+            l.strip_prefix("model name")
+                .map(|m| m.trim_start_matches([' ', '\t', ':']))
+        })
         .unwrap_or("unknown CPU");
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     format!("machine: {model}, {cores} cores")
@@ -77,7 +88,11 @@ fn collect(command: &mut Command) -> Result<Vec<String>, String> {
             println!("{line}");
             let trimmed = line.trim();
             if let Some((name, times)) = trimmed.split_once("time:") {
-                let name = if name.trim().is_empty() { previous.trim() } else { name.trim() };
+                let name = if name.trim().is_empty() {
+                    previous.trim()
+                } else {
+                    name.trim()
+                };
                 kept.push(format!("{name}: {}", times.trim()));
             } else if trimmed.starts_with("dense n=")
                 || trimmed.starts_with("district week")

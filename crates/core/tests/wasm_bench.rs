@@ -5,7 +5,6 @@
 
 use linli_core::assign::{plan_week, MatchInput, PlanOptions};
 use linli_core::demo::{generate, DemoParams};
-use linli_core::matching::ServiceHistory;
 use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -30,15 +29,7 @@ fn median(mut samples: Vec<f64>) -> f64 {
 
 #[wasm_bindgen_test]
 fn district_week_plan_in_the_browser() {
-    let demo = generate(&DemoParams::district_week());
-    let input = MatchInput {
-        village: demo.village,
-        volunteers: demo.volunteers,
-        beneficiaries: demo.beneficiaries,
-        tasks: demo.tasks,
-        commitments: Vec::new(),
-        history: ServiceHistory::default(),
-    };
+    let input = MatchInput::from(generate(&DemoParams::district_week()));
     let options = PlanOptions::default();
     let mut samples = Vec::new();
     let mut last = None;

@@ -123,6 +123,12 @@ fn client() -> reqwest::Client {
         .expect("client")
 }
 
+async fn get_json(url: &str) -> serde_json::Value {
+    let response = client().get(url).send().await.expect("get");
+    assert_eq!(response.status(), 200, "{url}");
+    response.json().await.expect("json body")
+}
+
 async fn error_code(response: reqwest::Response) -> (u16, String, String) {
     let status = response.status().as_u16();
     let content_type = response
@@ -314,14 +320,7 @@ fn a_database_from_a_newer_version_is_refused_untouched() {
 #[tokio::test]
 async fn demo_flag_loads_the_demo_village_once() {
     let mut server = TestServer::start(&["--demo"]);
-    let body: serde_json::Value = client()
-        .get(server.url("/api/health"))
-        .send()
-        .await
-        .expect("get")
-        .json()
-        .await
-        .expect("json");
+    let body = get_json(&server.url("/api/health")).await;
     assert_eq!(body["database"]["villages"], 1);
     let db = server.db.clone();
     let dir = db.parent().and_then(Path::parent).expect("dir").to_owned();
@@ -329,14 +328,7 @@ async fn demo_flag_loads_the_demo_village_once() {
     // Restarting with --demo on the same file keeps one village.
     let mut again = spawn(&["--demo"], &db, &dir.join("dist"));
     let base = wait_for_listening(&mut again).expect("restart");
-    let body: serde_json::Value = client()
-        .get(format!("{base}/api/health"))
-        .send()
-        .await
-        .expect("get")
-        .json()
-        .await
-        .expect("json");
+    let body = get_json(&format!("{base}/api/health")).await;
     assert_eq!(body["database"]["villages"], 1);
     let _ = again.kill();
     let _ = again.wait();

@@ -4,7 +4,6 @@ use std::process::Command;
 
 use linli_core::assign::MatchInput;
 use linli_core::demo::{generate, DemoParams};
-use linli_core::matching::ServiceHistory;
 
 fn run_match(path: &std::path::Path) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_linli-server"))
@@ -16,20 +15,12 @@ fn run_match(path: &std::path::Path) -> std::process::Output {
 
 #[test]
 fn plans_a_demo_week_and_prints_json() {
-    let demo = generate(&DemoParams {
+    let input = MatchInput::from(generate(&DemoParams {
         volunteers: 80,
         beneficiaries: 40,
         days: 7,
         ..DemoParams::village()
-    });
-    let input = MatchInput {
-        village: demo.village,
-        volunteers: demo.volunteers,
-        beneficiaries: demo.beneficiaries,
-        tasks: demo.tasks,
-        commitments: Vec::new(),
-        history: ServiceHistory::default(),
-    };
+    }));
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("instance.json");
     std::fs::write(&path, serde_json::to_string(&input).expect("json")).expect("write");

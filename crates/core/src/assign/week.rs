@@ -36,6 +36,20 @@ pub struct MatchInput {
     pub history: ServiceHistory,
 }
 
+impl From<crate::demo::DemoVillage> for MatchInput {
+    /// A demo village as a planning instance: no commitments or history yet.
+    fn from(demo: crate::demo::DemoVillage) -> Self {
+        MatchInput {
+            village: demo.village,
+            volunteers: demo.volunteers,
+            beneficiaries: demo.beneficiaries,
+            tasks: demo.tasks,
+            commitments: Vec::new(),
+            history: ServiceHistory::default(),
+        }
+    }
+}
+
 /// One new assignment the plan proposes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlannedAssignment {
@@ -218,7 +232,7 @@ mod tests {
     use crate::matching::check;
 
     fn small_week(seed: u64) -> MatchInput {
-        let demo = generate(&DemoParams {
+        MatchInput::from(generate(&DemoParams {
             seed,
             volunteers: 60,
             beneficiaries: 30,
@@ -226,15 +240,7 @@ mod tests {
             groups: 4,
             tasks_per_day: Some(6),
             ..DemoParams::village()
-        });
-        MatchInput {
-            village: demo.village,
-            volunteers: demo.volunteers,
-            beneficiaries: demo.beneficiaries,
-            tasks: demo.tasks,
-            commitments: Vec::new(),
-            history: ServiceHistory::default(),
-        }
+        }))
     }
 
     /// Applies the plan as commitments one by one; each must pass every hard rule given the
