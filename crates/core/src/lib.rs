@@ -15,5 +15,6 @@ pub mod demo;
 pub mod matching;
 pub mod model;
 pub mod rng;
+pub mod sync;
 
 pub use model::*;

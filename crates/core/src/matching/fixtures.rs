@@ -9,28 +9,28 @@ use crate::model::{
 };
 
 /// A day in December 2026 (the 1st is a Tuesday; its ISO week is Mon 11-30 .. Sun 12-06).
-pub(super) fn day(d: u32) -> NaiveDate {
+pub(crate) fn day(d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 12, d).expect("date")
 }
 
 /// A local time in December 2026.
-pub(super) fn at(d: u32, h: u32, m: u32) -> NaiveDateTime {
+pub(crate) fn at(d: u32, h: u32, m: u32) -> NaiveDateTime {
     day(d).and_hms_opt(h, m, 0).expect("time")
 }
 
 /// A local time on 2026-11-`d` (for the week before).
-pub(super) fn nov(d: u32, h: u32, m: u32) -> NaiveDateTime {
+pub(crate) fn nov(d: u32, h: u32, m: u32) -> NaiveDateTime {
     NaiveDate::from_ymd_opt(2026, 11, d)
         .and_then(|x| x.and_hms_opt(h, m, 0))
         .expect("time")
 }
 
-pub(super) fn group(n: u32) -> VillageGroupId {
+pub(crate) fn group(n: u32) -> VillageGroupId {
     VillageGroupId::numbered(n)
 }
 
 /// Groups along a meridian: g-0002 is 1.2 km north of g-0001, g-0003 3.0 km, g-0004 11.1 km.
-pub(super) fn village() -> Village {
+pub(crate) fn village() -> Village {
     let g = |n, lat| VillageGroup {
         id: group(n),
         name: format!("第{n}村民小组"),
@@ -46,7 +46,7 @@ pub(super) fn village() -> Village {
     }
 }
 
-pub(super) fn all_week(start_h: u16, end_h: u16) -> WeeklyAvailability {
+pub(crate) fn all_week(start_h: u16, end_h: u16) -> WeeklyAvailability {
     let range = TimeRange::hm(start_h, 0, end_h, 0).expect("range");
     WeeklyAvailability::on_days(
         &[
@@ -64,7 +64,7 @@ pub(super) fn all_week(start_h: u16, end_h: u16) -> WeeklyAvailability {
 }
 
 /// Female, lives in g-0001, speaks 普通话, free 07:00–21:00 daily, 10 h a week, no skills.
-pub(super) fn volunteer(n: u32) -> Volunteer {
+pub(crate) fn volunteer(n: u32) -> Volunteer {
     Volunteer {
         id: VolunteerId::numbered(n),
         name: format!("志愿者{n}"),
@@ -81,7 +81,7 @@ pub(super) fn volunteer(n: u32) -> Volunteer {
 }
 
 /// b-0001: an elderly woman in g-0001 with no special wishes.
-pub(super) fn elder() -> Beneficiary {
+pub(crate) fn elder() -> Beneficiary {
     Beneficiary {
         id: BeneficiaryId::numbered(1),
         name: "李桂英".into(),
@@ -100,7 +100,7 @@ pub(super) fn elder() -> Beneficiary {
 }
 
 /// t-0100: `kind` for b-0001 on Tue 2026-12-01 09:00–10:00, at her home (no explicit group).
-pub(super) fn task_for_elder(kind: TaskKind) -> Task {
+pub(crate) fn task_for_elder(kind: TaskKind) -> Task {
     Task::builder("t-0100", kind, "探访李奶奶", at(1, 9, 0), at(1, 10, 0))
         .beneficiary(BeneficiaryId::numbered(1))
         .build()
@@ -108,12 +108,12 @@ pub(super) fn task_for_elder(kind: TaskKind) -> Task {
 }
 
 /// The default task: a home visit to b-0001.
-pub(super) fn visit() -> Task {
+pub(crate) fn visit() -> Task {
     task_for_elder(TaskKind::HomeVisit)
 }
 
 /// `volunteer` committed to task `task` during `start..end`.
-pub(super) fn booked(
+pub(crate) fn booked(
     volunteer: u32,
     task: u32,
     start: NaiveDateTime,

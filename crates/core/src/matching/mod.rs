@@ -18,7 +18,7 @@ mod suggest;
 pub mod weights;
 
 #[cfg(test)]
-mod fixtures;
+pub(crate) mod fixtures;
 #[cfg(test)]
 mod tests;
 

@@ -1,0 +1,462 @@
+//! The rules of every mutation: who may make it, what must hold, what it changes. Run by the
+//! browser on its local copy (optimistic) and by the server in its transaction (authoritative).
+
+use serde::{Deserialize, Serialize};
+
+use crate::matching::{check, Commitment, Ineligibility, MatchContext, ServiceHistory};
+use crate::model::{Beneficiary, Task, TaskId, TaskStatus, VillageId, Volunteer, VolunteerId};
+
+use super::mutation::Mutation;
+use super::record::{key_of, signup_key, Record, RecordKind, Signup, SignupStatus};
+use super::store::{Store, StoreError};
+
+/// Who is making a change. The server derives it from the device's token, never from anything
+/// the client claims.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    pub village: VillageId,
+    pub role: Role,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "role", content = "id", rename_all = "snake_case")]
+pub enum Role {
+    /// Runs the village's service: sees and edits everything of the village.
+    Coordinator(String),
+    /// A volunteer: edits only their own profile and sign-ups.
+    Volunteer(VolunteerId),
+}
+
+/// What an applied mutation did, reported back to the device in `results[].outcome`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Outcome {
+    Saved,
+    /// A sign-up or an assignment; `waitlist_position` is 1-based when waitlisted.
+    SignedUp {
+        status: SignupStatus,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        waitlist_position: Option<u32>,
+    },
+    /// A withdrawal or unassignment, and who moved up from the waiting list.
+    Left {
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        promoted: Option<VolunteerId>,
+    },
+}
+
+/// Why a mutation was refused for a business reason. It is still consumed (never retried).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RejectCode {
+    /// The actor's role may not make this change.
+    Forbidden,
+    /// Malformed or impossible arguments.
+    InvalidArgs,
+    /// The task, volunteer or beneficiary does not exist.
+    NotFound,
+    /// Creating something that already exists, or signing up twice.
+    AlreadyExists,
+    /// The task is cancelled or done.
+    TaskNotOpen,
+    /// A hard matching rule fails (skills, time, overlap, hours, the beneficiary's wishes).
+    NotEligible,
+    /// A coordinator tried to assign beyond the task's maximum.
+    TaskFull,
+}
+
+/// A refusal with a message fit to show a user, and for `NotEligible` every reason.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Rejection {
+    pub code: RejectCode,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<Ineligibility>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ApplyError {
+    #[error("rejected ({:?}): {}", .0.code, .0.message)]
+    Rejected(Rejection),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn reject(code: RejectCode, message: impl Into<String>) -> ApplyError {
+    ApplyError::Rejected(Rejection {
+        code,
+        message: message.into(),
+        reasons: Vec::new(),
+    })
+}
+
+fn coordinator_only(actor: &Actor, what: &str) -> Result<(), ApplyError> {
+    match actor.role {
+        Role::Coordinator(_) => Ok(()),
+        Role::Volunteer(_) => Err(reject(
+            RejectCode::Forbidden,
+            format!("only a coordinator may {what}"),
+        )),
+    }
+}
+
+fn volunteer_only<'a>(actor: &'a Actor, what: &str) -> Result<&'a VolunteerId, ApplyError> {
+    match &actor.role {
+        Role::Volunteer(id) => Ok(id),
+        Role::Coordinator(_) => Err(reject(
+            RejectCode::Forbidden,
+            format!("{what} is done by the volunteer; a coordinator assigns instead"),
+        )),
+    }
+}
+
+/// Ids become parts of keys (`task/<id>`): a slash or blank would corrupt the key space.
+fn check_id(id: &str, what: &str) -> Result<(), ApplyError> {
+    if id.trim().is_empty()
+        || id.contains('/')
+        || id.chars().any(char::is_whitespace)
+        || id.len() > 64
+    {
+        return Err(reject(
+            RejectCode::InvalidArgs,
+            format!("invalid {what} id {id:?}: 1-64 characters, no spaces or slashes"),
+        ));
+    }
+    Ok(())
+}
+
+fn invalid(e: impl std::fmt::Display) -> ApplyError {
+    reject(RejectCode::InvalidArgs, e.to_string())
+}
+
+/// Applies `mutation` for `actor`. On `Err(Rejected)` the caller must discard every write the
+/// store received (the server rolls back; the browser drops the optimistic copy).
+pub fn apply(
+    mutation: &Mutation,
+    actor: &Actor,
+    store: &mut dyn Store,
+) -> Result<Outcome, ApplyError> {
+    match mutation {
+        Mutation::UpdateProfile { volunteer } => update_profile(actor, store, volunteer),
+        Mutation::CreateTask { task } => save_task(actor, store, task, true),
+        Mutation::UpdateTask { task } => save_task(actor, store, task, false),
+        Mutation::CancelTask { task } => cancel_task(actor, store, task),
+        Mutation::SignUp { task } => {
+            let volunteer = volunteer_only(actor, "signing up")?.clone();
+            sign_up(store, task, &volunteer, false)
+        }
+        Mutation::Withdraw { task } => {
+            let volunteer = volunteer_only(actor, "withdrawing")?.clone();
+            leave(store, task, &volunteer)
+        }
+        Mutation::Assign { task, volunteer } => {
+            coordinator_only(actor, "assign volunteers")?;
+            sign_up(store, task, volunteer, true)
+        }
+        Mutation::Unassign { task, volunteer } => {
+            coordinator_only(actor, "unassign volunteers")?;
+            leave(store, task, volunteer)
+        }
+        Mutation::CreateBeneficiary { beneficiary } => {
+            save_beneficiary(actor, store, beneficiary, true)
+        }
+        Mutation::UpdateBeneficiary { beneficiary } => {
+            save_beneficiary(actor, store, beneficiary, false)
+        }
+    }
+}
+
+fn check_group(store: &dyn Store, group: &crate::model::VillageGroupId) -> Result<(), ApplyError> {
+    // A device that has not received its village yet cannot judge; the server always can.
+    if let Some(village) = store.village()? {
+        if village.group(group).is_none() {
+            return Err(reject(
+                RejectCode::InvalidArgs,
+                format!("unknown village group {}", group.as_str()),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn update_profile(
+    actor: &Actor,
+    store: &mut dyn Store,
+    volunteer: &Volunteer,
+) -> Result<Outcome, ApplyError> {
+    if let Role::Volunteer(own) = &actor.role {
+        if own != &volunteer.id {
+            return Err(reject(
+                RejectCode::Forbidden,
+                "a volunteer may only edit their own profile",
+            ));
+        }
+    }
+    check_id(volunteer.id.as_str(), "volunteer")?;
+    volunteer.validate().map_err(invalid)?;
+    if store.volunteer(&volunteer.id)?.is_none() {
+        return Err(reject(RejectCode::NotFound, "no such volunteer"));
+    }
+    check_group(store, &volunteer.group)?;
+    store.put(Record::Volunteer(volunteer.clone()))?;
+    Ok(Outcome::Saved)
+}
+
+fn save_task(
+    actor: &Actor,
+    store: &mut dyn Store,
+    task: &Task,
+    create: bool,
+) -> Result<Outcome, ApplyError> {
+    coordinator_only(actor, if create { "post tasks" } else { "edit tasks" })?;
+    check_id(task.id.as_str(), "task")?;
+    task.validate().map_err(invalid)?;
+    let existing = store.task(&task.id)?;
+    match (create, &existing) {
+        (true, Some(_)) => {
+            return Err(reject(RejectCode::AlreadyExists, "the task already exists"))
+        }
+        (false, None) => return Err(reject(RejectCode::NotFound, "no such task")),
+        _ => {}
+    }
+    if let Some(group) = &task.group {
+        check_group(store, group)?;
+    }
+    if let Some(b) = &task.beneficiary {
+        if store
+            .get(&key_of(RecordKind::Beneficiary, b.as_str()))?
+            .is_none()
+        {
+            return Err(reject(RejectCode::NotFound, "no such beneficiary"));
+        }
+    }
+    if !create {
+        let confirmed = confirmed_count(store, &task.id)?;
+        if task.volunteers_max < confirmed {
+            return Err(reject(
+                RejectCode::InvalidArgs,
+                format!(
+                    "{confirmed} volunteers are confirmed; unassign some before lowering the maximum to {}",
+                    task.volunteers_max
+                ),
+            ));
+        }
+    }
+    store.put(Record::Task(task.clone()))?;
+    Ok(Outcome::Saved)
+}
+
+fn cancel_task(actor: &Actor, store: &mut dyn Store, id: &TaskId) -> Result<Outcome, ApplyError> {
+    coordinator_only(actor, "cancel tasks")?;
+    let mut task = store
+        .task(id)?
+        .ok_or_else(|| reject(RejectCode::NotFound, "no such task"))?;
+    task.status = TaskStatus::Cancelled;
+    store.put(Record::Task(task))?;
+    Ok(Outcome::Saved)
+}
+
+fn confirmed_count(store: &dyn Store, task: &TaskId) -> Result<u32, StoreError> {
+    Ok(store
+        .signups_for_task(task)?
+        .iter()
+        .filter(|s| s.status == SignupStatus::Confirmed)
+        .count() as u32)
+}
+
+/// The hard matching rules for `volunteer` on `task`, against their other confirmed tasks.
+fn ineligibility(
+    store: &dyn Store,
+    task: &Task,
+    volunteer: &Volunteer,
+) -> Result<Vec<Ineligibility>, StoreError> {
+    let Some(village) = store.village()? else {
+        // The browser may not have the village yet; the server always has it and decides.
+        return Ok(Vec::new());
+    };
+    let mut commitments = Vec::new();
+    for signup in store.signups_of_volunteer(&volunteer.id)? {
+        if signup.status != SignupStatus::Confirmed || signup.task == task.id {
+            continue;
+        }
+        if let Some(other) = store.task(&signup.task)? {
+            if other.status != TaskStatus::Cancelled {
+                commitments.push(Commitment::new(volunteer.id.clone(), &other));
+            }
+        }
+    }
+    let beneficiaries: Vec<Beneficiary> = match &task.beneficiary {
+        Some(b) => store.beneficiary(b)?.into_iter().collect(),
+        None => Vec::new(),
+    };
+    let history = ServiceHistory::default();
+    let ctx = MatchContext::new(&village, &beneficiaries, &commitments, &history);
+    Ok(check(&ctx, volunteer, task))
+}
+
+fn sign_up(
+    store: &mut dyn Store,
+    task_id: &TaskId,
+    volunteer_id: &VolunteerId,
+    by_coordinator: bool,
+) -> Result<Outcome, ApplyError> {
+    let task = store
+        .task(task_id)?
+        .ok_or_else(|| reject(RejectCode::NotFound, "no such task"))?;
+    if task.status != TaskStatus::Open {
+        return Err(reject(
+            RejectCode::TaskNotOpen,
+            "the task is no longer open",
+        ));
+    }
+    let volunteer = store
+        .volunteer(volunteer_id)?
+        .ok_or_else(|| reject(RejectCode::NotFound, "no such volunteer"))?;
+    let signups = store.signups_for_task(task_id)?;
+    let existing = signups.iter().find(|s| &s.volunteer == volunteer_id);
+    match existing {
+        Some(s) if s.status == SignupStatus::Confirmed || !by_coordinator => {
+            return Err(reject(
+                RejectCode::AlreadyExists,
+                "already signed up for this task",
+            ))
+        }
+        _ => {}
+    }
+    let reasons = ineligibility(store, &task, &volunteer)?;
+    if !reasons.is_empty() {
+        let message = reasons
+            .iter()
+            .map(Ineligibility::en)
+            .collect::<Vec<_>>()
+            .join("; ");
+        return Err(ApplyError::Rejected(Rejection {
+            code: RejectCode::NotEligible,
+            message,
+            reasons,
+        }));
+    }
+    let confirmed = signups
+        .iter()
+        .filter(|s| s.status == SignupStatus::Confirmed)
+        .count() as u32;
+    let has_place = confirmed < task.volunteers_max;
+    if by_coordinator && !has_place {
+        return Err(reject(
+            RejectCode::TaskFull,
+            format!("all {} places are taken", task.volunteers_max),
+        ));
+    }
+    let (status, seq) = match existing {
+        // A coordinator confirming someone already waiting keeps their place in the order.
+        Some(waiting) => (SignupStatus::Confirmed, waiting.seq),
+        None if has_place => (SignupStatus::Confirmed, store.next_seq()?),
+        None => (SignupStatus::Waitlisted, store.next_seq()?),
+    };
+    store.put(Record::Signup(Signup {
+        task: task_id.clone(),
+        volunteer: volunteer_id.clone(),
+        status,
+        seq,
+        by_coordinator,
+    }))?;
+    let waitlist_position = (status == SignupStatus::Waitlisted).then(|| {
+        signups
+            .iter()
+            .filter(|s| s.status == SignupStatus::Waitlisted)
+            .count() as u32
+            + 1
+    });
+    Ok(Outcome::SignedUp {
+        status,
+        waitlist_position,
+    })
+}
+
+fn leave(
+    store: &mut dyn Store,
+    task_id: &TaskId,
+    volunteer_id: &VolunteerId,
+) -> Result<Outcome, ApplyError> {
+    let key = signup_key(task_id, volunteer_id);
+    let Some(Record::Signup(signup)) = store.get(&key)? else {
+        return Err(reject(RejectCode::NotFound, "not signed up for this task"));
+    };
+    store.delete(&key)?;
+    let promoted = if signup.status == SignupStatus::Confirmed {
+        promote(store, task_id)?
+    } else {
+        None
+    };
+    Ok(Outcome::Left { promoted })
+}
+
+/// Gives a freed place to the earliest waiting volunteer who is still eligible (their
+/// circumstances may have changed since they joined the list).
+fn promote(store: &mut dyn Store, task_id: &TaskId) -> Result<Option<VolunteerId>, StoreError> {
+    let Some(task) = store.task(task_id)? else {
+        return Ok(None);
+    };
+    if task.status != TaskStatus::Open {
+        return Ok(None);
+    }
+    let mut waiting: Vec<Signup> = store
+        .signups_for_task(task_id)?
+        .into_iter()
+        .filter(|s| s.status == SignupStatus::Waitlisted)
+        .collect();
+    waiting.sort_by_key(|s| s.seq);
+    for mut signup in waiting {
+        let Some(volunteer) = store.volunteer(&signup.volunteer)? else {
+            continue;
+        };
+        if ineligibility(store, &task, &volunteer)?.is_empty() {
+            signup.status = SignupStatus::Confirmed;
+            let promoted = signup.volunteer.clone();
+            store.put(Record::Signup(signup))?;
+            return Ok(Some(promoted));
+        }
+    }
+    Ok(None)
+}
+
+fn save_beneficiary(
+    actor: &Actor,
+    store: &mut dyn Store,
+    beneficiary: &Beneficiary,
+    create: bool,
+) -> Result<Outcome, ApplyError> {
+    coordinator_only(
+        actor,
+        if create {
+            "register beneficiaries"
+        } else {
+            "edit beneficiaries"
+        },
+    )?;
+    check_id(beneficiary.id.as_str(), "beneficiary")?;
+    beneficiary.validate().map_err(invalid)?;
+    let key = key_of(RecordKind::Beneficiary, beneficiary.id.as_str());
+    let exists = store.get(&key)?.is_some();
+    match (create, exists) {
+        (true, true) => {
+            return Err(reject(
+                RejectCode::AlreadyExists,
+                "the beneficiary already exists",
+            ))
+        }
+        (false, false) => return Err(reject(RejectCode::NotFound, "no such beneficiary")),
+        _ => {}
+    }
+    check_group(store, &beneficiary.group)?;
+    if beneficiary.private.is_none() {
+        store.delete(&key_of(
+            RecordKind::BeneficiaryPrivate,
+            beneficiary.id.as_str(),
+        ))?;
+    }
+    for record in Record::from_beneficiary(beneficiary) {
+        store.put(record)?;
+    }
+    Ok(Outcome::Saved)
+}

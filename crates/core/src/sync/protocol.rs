@@ -1,0 +1,110 @@
+//! The JSON of `POST /api/v1/sync` and `POST /api/v1/join`, shared by the server and the app.
+//! Described for people in `docs/sync-protocol.md`.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::apply::{Outcome, RejectCode};
+use crate::matching::Ineligibility;
+
+/// Bumped when the shape of records or of this protocol changes incompatibly; a device with
+/// another version gets `reset: true` after its pending mutations are handled.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// A device's push and pull in one request.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SyncRequest {
+    /// Random id the device chose once; its mutations are numbered per client id.
+    pub client_id: String,
+    pub schema_version: u32,
+    /// The `cookie` of the last response this device applied; `null` on first sync.
+    pub cookie: Option<u64>,
+    /// Pending mutations in id order (1, 2, 3, ... per client id).
+    #[serde(default)]
+    pub mutations: Vec<PushedMutation>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushedMutation {
+    pub id: u64,
+    pub name: String,
+    pub args: Value,
+    /// The device clock when the user acted: kept for the record, never used for ordering
+    /// (cheap phones' clocks are often wrong by days).
+    #[serde(default)]
+    pub client_time: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SyncResponse {
+    /// Pass back next time. Never goes backwards.
+    pub cookie: u64,
+    /// The highest mutation id of this client the server has processed (applied or rejected).
+    pub last_mutation_id: u64,
+    /// `true`: replace the local snapshot with `patch` instead of applying it on top.
+    pub reset: bool,
+    pub patch: Vec<PatchOp>,
+    /// One entry per mutation processed in this request.
+    pub results: Vec<MutationResult>,
+}
+
+/// A change to the device's snapshot.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+pub enum PatchOp {
+    Put { key: String, value: Value },
+    Del { key: String },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResultStatus {
+    Applied,
+    Rejected,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MutationResult {
+    pub id: u64,
+    pub status: ResultStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<Outcome>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<MutationError>,
+}
+
+/// Why a mutation was rejected: a stable `code` for the app to translate, an English `message`,
+/// and for `not_eligible` the structured reasons.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MutationError {
+    pub code: RejectCode,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<Ineligibility>,
+}
+
+/// `POST /api/v1/join`: a new volunteer joins a village with an invite code.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JoinRequest {
+    pub invite_code: String,
+    pub name: String,
+    pub phone: String,
+    /// The village group they live in (an id from the village record).
+    #[serde(default)]
+    pub group: Option<String>,
+}
+
+/// The device keeps `token` (never shown) and sends it as `Authorization: Bearer <token>`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JoinResponse {
+    pub token: String,
+    pub volunteer_id: String,
+    pub village_id: String,
+}

@@ -1,0 +1,175 @@
+//! Where mutations read and write: the server's database transaction or the browser's copy.
+
+use std::collections::BTreeMap;
+
+use crate::model::{Beneficiary, Task, TaskId, Village, Volunteer, VolunteerId};
+
+use super::record::{key_of, signup_prefix, Record, RecordKind, Signup};
+
+/// A transient failure of the backing store (the database is locked, the disk is full). The
+/// server answers it with a 5xx and commits nothing of the request.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("storage failure: {0}")]
+pub struct StoreError(pub String);
+
+/// The records of ONE village, as a mutation sees them. Implemented by the server over a SQLite
+/// transaction and by [`MemoryStore`] in the browser and in tests.
+pub trait Store {
+    fn get(&self, key: &str) -> Result<Option<Record>, StoreError>;
+    /// Writes the record under its own key.
+    fn put(&mut self, record: Record) -> Result<(), StoreError>;
+    fn delete(&mut self, key: &str) -> Result<(), StoreError>;
+    fn signups_for_task(&self, task: &TaskId) -> Result<Vec<Signup>, StoreError>;
+    fn signups_of_volunteer(&self, volunteer: &VolunteerId) -> Result<Vec<Signup>, StoreError>;
+    /// The next number in the server's order of sign-ups (strictly increasing).
+    fn next_seq(&mut self) -> Result<u64, StoreError>;
+    /// The village this store holds.
+    fn village(&self) -> Result<Option<Village>, StoreError>;
+
+    fn task(&self, id: &TaskId) -> Result<Option<Task>, StoreError> {
+        Ok(match self.get(&key_of(RecordKind::Task, id.as_str()))? {
+            Some(Record::Task(t)) => Some(t),
+            _ => None,
+        })
+    }
+
+    fn volunteer(&self, id: &VolunteerId) -> Result<Option<Volunteer>, StoreError> {
+        Ok(
+            match self.get(&key_of(RecordKind::Volunteer, id.as_str()))? {
+                Some(Record::Volunteer(v)) => Some(v),
+                _ => None,
+            },
+        )
+    }
+
+    /// A beneficiary with its private part joined back in (if this store has it).
+    fn beneficiary(
+        &self,
+        id: &crate::model::BeneficiaryId,
+    ) -> Result<Option<Beneficiary>, StoreError> {
+        let Some(Record::Beneficiary(mut b)) =
+            self.get(&key_of(RecordKind::Beneficiary, id.as_str()))?
+        else {
+            return Ok(None);
+        };
+        if let Some(Record::BeneficiaryPrivate { private, .. }) =
+            self.get(&key_of(RecordKind::BeneficiaryPrivate, id.as_str()))?
+        {
+            b.private = Some(private);
+        }
+        Ok(Some(b))
+    }
+}
+
+/// An in-memory store: the browser's view (snapshot + pending mutations replayed) and the
+/// reference the server's SQLite store is tested against.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MemoryStore {
+    records: BTreeMap<String, Record>,
+    seq: u64,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn from_records(records: impl IntoIterator<Item = Record>) -> Self {
+        let mut store = Self::default();
+        for record in records {
+            store.insert(record);
+        }
+        store
+    }
+
+    /// Inserts without the `Result` of the trait: a memory store cannot fail.
+    pub fn insert(&mut self, record: Record) {
+        if let Record::Signup(s) = &record {
+            self.seq = self.seq.max(s.seq);
+        }
+        self.records.insert(record.key(), record);
+    }
+
+    pub fn remove(&mut self, key: &str) -> Option<Record> {
+        self.records.remove(key)
+    }
+
+    pub fn records(&self) -> impl Iterator<Item = (&String, &Record)> {
+        self.records.iter()
+    }
+
+    pub fn get_record(&self, key: &str) -> Option<&Record> {
+        self.records.get(key)
+    }
+
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    fn signups(&self) -> impl Iterator<Item = &Signup> {
+        self.records
+            .range("signup/".to_owned()..)
+            .take_while(|(k, _)| k.starts_with("signup/"))
+            .filter_map(|(_, r)| match r {
+                Record::Signup(s) => Some(s),
+                _ => None,
+            })
+    }
+}
+
+impl Store for MemoryStore {
+    fn get(&self, key: &str) -> Result<Option<Record>, StoreError> {
+        Ok(self.records.get(key).cloned())
+    }
+
+    fn put(&mut self, record: Record) -> Result<(), StoreError> {
+        self.insert(record);
+        Ok(())
+    }
+
+    fn delete(&mut self, key: &str) -> Result<(), StoreError> {
+        self.records.remove(key);
+        Ok(())
+    }
+
+    fn signups_for_task(&self, task: &TaskId) -> Result<Vec<Signup>, StoreError> {
+        let prefix = signup_prefix(task);
+        Ok(self
+            .records
+            .range(prefix.clone()..)
+            .take_while(|(k, _)| k.starts_with(&prefix))
+            .filter_map(|(_, r)| match r {
+                Record::Signup(s) => Some(s.clone()),
+                _ => None,
+            })
+            .collect())
+    }
+
+    fn signups_of_volunteer(&self, volunteer: &VolunteerId) -> Result<Vec<Signup>, StoreError> {
+        Ok(self
+            .signups()
+            .filter(|s| &s.volunteer == volunteer)
+            .cloned()
+            .collect())
+    }
+
+    fn next_seq(&mut self) -> Result<u64, StoreError> {
+        self.seq += 1;
+        Ok(self.seq)
+    }
+
+    fn village(&self) -> Result<Option<Village>, StoreError> {
+        Ok(self
+            .records
+            .range("village/".to_owned()..)
+            .take_while(|(k, _)| k.starts_with("village/"))
+            .find_map(|(_, r)| match r {
+                Record::Village(v) => Some(v.clone()),
+                _ => None,
+            }))
+    }
+}

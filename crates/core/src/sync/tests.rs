@@ -1,0 +1,357 @@
+//! The mutations' rules on a [`MemoryStore`], as the server and the browser both run them.
+
+use super::visibility::visible;
+use super::*;
+use crate::matching::fixtures::{at, elder, village, volunteer};
+use crate::model::{
+    BeneficiaryId, BeneficiaryPrivate, Skill, Task, TaskId, TaskKind, TaskStatus, VillageId,
+    VolunteerId,
+};
+
+fn coordinator() -> Actor {
+    Actor {
+        village: VillageId::numbered(1),
+        role: Role::Coordinator("c-1".into()),
+    }
+}
+
+fn as_volunteer(n: u32) -> Actor {
+    Actor {
+        village: VillageId::numbered(1),
+        role: Role::Volunteer(VolunteerId::numbered(n)),
+    }
+}
+
+/// A visit to the elder on Tue 2026-12-01 09:00–10:00 with `places` places.
+fn visit(id: &str, places: u32) -> Task {
+    Task::builder(
+        id,
+        TaskKind::HomeVisit,
+        "探访李奶奶",
+        at(1, 9, 0),
+        at(1, 10, 0),
+    )
+    .beneficiary(BeneficiaryId::numbered(1))
+    .capacity(1, places)
+    .build()
+    .expect("task")
+}
+
+/// The village, volunteers 1-5, the elder (with private fields), and a 2-place visit t-1.
+fn world() -> MemoryStore {
+    let mut elder = elder();
+    elder.private = Some(BeneficiaryPrivate {
+        address: "第一组 12号".into(),
+        phone: Some("13900001111".into()),
+        family_contact: None,
+        health_notes: "高血压".into(),
+    });
+    let mut store = MemoryStore::from_records([Record::Village(village())]);
+    for n in 1..=5 {
+        store.insert(Record::Volunteer(volunteer(n)));
+    }
+    for record in Record::from_beneficiary(&elder) {
+        store.insert(record);
+    }
+    store.insert(Record::Task(visit("t-1", 2)));
+    store
+}
+
+fn sign_up(store: &mut MemoryStore, n: u32, task: &str) -> Result<Outcome, ApplyError> {
+    apply(
+        &Mutation::SignUp {
+            task: TaskId::new(task),
+        },
+        &as_volunteer(n),
+        store,
+    )
+}
+
+fn status_of(store: &MemoryStore, n: u32, task: &str) -> Option<SignupStatus> {
+    match store.get_record(&format!("signup/{task}/v-{n:04}")) {
+        Some(Record::Signup(s)) => Some(s.status),
+        _ => None,
+    }
+}
+
+fn code(result: Result<Outcome, ApplyError>) -> RejectCode {
+    match result {
+        Err(ApplyError::Rejected(r)) => r.code,
+        other => panic!("expected a rejection, got {other:?}"),
+    }
+}
+
+#[test]
+fn sign_ups_beyond_the_maximum_wait_in_server_order() {
+    let mut store = world();
+    for n in 1..=2 {
+        assert_eq!(
+            sign_up(&mut store, n, "t-1").expect("sign up"),
+            Outcome::SignedUp {
+                status: SignupStatus::Confirmed,
+                waitlist_position: None
+            }
+        );
+    }
+    for (n, position) in [(3, 1), (4, 2)] {
+        assert_eq!(
+            sign_up(&mut store, n, "t-1").expect("sign up"),
+            Outcome::SignedUp {
+                status: SignupStatus::Waitlisted,
+                waitlist_position: Some(position)
+            }
+        );
+    }
+    assert_eq!(
+        code(sign_up(&mut store, 1, "t-1")),
+        RejectCode::AlreadyExists
+    );
+}
+
+#[test]
+fn withdrawing_promotes_the_earliest_waiting_volunteer_who_is_still_eligible() {
+    let mut store = world();
+    for n in 1..=4 {
+        sign_up(&mut store, n, "t-1").expect("sign up");
+    }
+    // Volunteer 3 (first on the list) meanwhile got confirmed on an overlapping task.
+    store.insert(Record::Task(visit("t-2", 1)));
+    sign_up(&mut store, 3, "t-2").expect("confirmed elsewhere");
+    let out = apply(
+        &Mutation::Withdraw {
+            task: TaskId::new("t-1"),
+        },
+        &as_volunteer(1),
+        &mut store,
+    )
+    .expect("withdraw");
+    assert_eq!(
+        out,
+        Outcome::Left {
+            promoted: Some(VolunteerId::numbered(4))
+        }
+    );
+    assert_eq!(status_of(&store, 1, "t-1"), None);
+    assert_eq!(status_of(&store, 4, "t-1"), Some(SignupStatus::Confirmed));
+    assert_eq!(status_of(&store, 3, "t-1"), Some(SignupStatus::Waitlisted));
+}
+
+#[test]
+fn coordinators_assign_but_never_beyond_the_maximum() {
+    let mut store = world();
+    let assign = |n| Mutation::Assign {
+        task: TaskId::new("t-1"),
+        volunteer: VolunteerId::numbered(n),
+    };
+    apply(&assign(1), &coordinator(), &mut store).expect("assign 1");
+    sign_up(&mut store, 2, "t-1").expect("2 signs up");
+    sign_up(&mut store, 3, "t-1").expect("3 waits");
+    assert_eq!(
+        code(apply(&assign(4), &coordinator(), &mut store)),
+        RejectCode::TaskFull
+    );
+    // Unassigning frees a place that goes to the waiting volunteer.
+    let out = apply(
+        &Mutation::Unassign {
+            task: TaskId::new("t-1"),
+            volunteer: VolunteerId::numbered(1),
+        },
+        &coordinator(),
+        &mut store,
+    )
+    .expect("unassign");
+    assert_eq!(
+        out,
+        Outcome::Left {
+            promoted: Some(VolunteerId::numbered(3))
+        }
+    );
+}
+
+#[test]
+fn volunteers_cannot_do_coordinator_work_or_edit_others() {
+    let mut store = world();
+    let before = store.clone();
+    let volunteer_1 = as_volunteer(1);
+    let attempts = [
+        Mutation::Assign {
+            task: TaskId::new("t-1"),
+            volunteer: VolunteerId::numbered(1),
+        },
+        Mutation::CreateTask {
+            task: visit("t-9", 1),
+        },
+        Mutation::CancelTask {
+            task: TaskId::new("t-1"),
+        },
+        Mutation::CreateBeneficiary {
+            beneficiary: elder(),
+        },
+        Mutation::UpdateProfile {
+            volunteer: volunteer(2),
+        },
+    ];
+    for mutation in attempts {
+        assert_eq!(
+            code(apply(&mutation, &volunteer_1, &mut store)),
+            RejectCode::Forbidden,
+            "{mutation:?}"
+        );
+    }
+    assert_eq!(store, before, "a forbidden mutation changed something");
+    let mut own = volunteer(1);
+    own.max_hours_per_week = 4;
+    apply(
+        &Mutation::UpdateProfile { volunteer: own },
+        &volunteer_1,
+        &mut store,
+    )
+    .expect("own profile");
+}
+
+#[test]
+fn ineligible_sign_ups_are_rejected_with_every_reason() {
+    let mut store = world();
+    let mut needs_nurse = visit("t-3", 1);
+    needs_nurse.required_skills = vec![Skill::Nursing];
+    store.insert(Record::Task(needs_nurse));
+    match sign_up(&mut store, 1, "t-3") {
+        Err(ApplyError::Rejected(r)) => {
+            assert_eq!(r.code, RejectCode::NotEligible);
+            assert!(!r.reasons.is_empty());
+            assert!(
+                r.message.to_lowercase().contains("nursing"),
+                "{}",
+                r.message
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(status_of(&store, 1, "t-3"), None);
+}
+
+#[test]
+fn cancelled_tasks_take_no_sign_ups_and_bad_args_are_refused() {
+    let mut store = world();
+    apply(
+        &Mutation::CancelTask {
+            task: TaskId::new("t-1"),
+        },
+        &coordinator(),
+        &mut store,
+    )
+    .expect("cancel");
+    assert_eq!(code(sign_up(&mut store, 1, "t-1")), RejectCode::TaskNotOpen);
+    assert_eq!(code(sign_up(&mut store, 1, "t-404")), RejectCode::NotFound);
+    let mut bad = visit("t/evil", 1);
+    assert_eq!(
+        code(apply(
+            &Mutation::CreateTask { task: bad.clone() },
+            &coordinator(),
+            &mut store
+        )),
+        RejectCode::InvalidArgs
+    );
+    bad.id = TaskId::new("t-5");
+    bad.end = bad.start;
+    assert_eq!(
+        code(apply(
+            &Mutation::CreateTask { task: bad },
+            &coordinator(),
+            &mut store
+        )),
+        RejectCode::InvalidArgs
+    );
+}
+
+#[test]
+fn lowering_a_maximum_below_the_confirmed_count_is_refused() {
+    let mut store = world();
+    sign_up(&mut store, 1, "t-1").expect("1");
+    sign_up(&mut store, 2, "t-1").expect("2");
+    let mut smaller = visit("t-1", 1);
+    smaller.volunteers_min = 1;
+    assert_eq!(
+        code(apply(
+            &Mutation::UpdateTask { task: smaller },
+            &coordinator(),
+            &mut store
+        )),
+        RejectCode::InvalidArgs
+    );
+}
+
+#[test]
+fn mutations_round_trip_through_the_wire_and_unknown_input_is_refused() {
+    let m = Mutation::SignUp {
+        task: TaskId::new("t-1"),
+    };
+    assert_eq!(Mutation::from_wire(m.name(), m.args()), Ok(m));
+    for name in Mutation::NAMES {
+        assert!(Mutation::from_wire(name, serde_json::json!({"nope": 1})).is_err());
+    }
+    let err = Mutation::from_wire("drop_tables", serde_json::json!({})).expect_err("unknown");
+    assert!(err.contains("unknown mutation"));
+    let err = Mutation::from_wire("sign_up", serde_json::json!({"task": "t-1", "x": 1}))
+        .expect_err("unknown field");
+    assert!(err.contains("unknown field"), "{err}");
+}
+
+#[test]
+fn records_round_trip_and_a_body_under_the_wrong_key_is_refused() {
+    for (key, record) in world().records() {
+        assert_eq!(
+            Record::from_value(key, record.to_value()).as_ref(),
+            Ok(record)
+        );
+    }
+    let task = Record::Task(visit("t-1", 2));
+    assert!(matches!(
+        Record::from_value("task/t-2", task.to_value()),
+        Err(RecordError::KeyMismatch { .. })
+    ));
+    assert!(matches!(
+        Record::from_value("secret/x", task.to_value()),
+        Err(RecordError::UnknownKey(_))
+    ));
+}
+
+#[test]
+fn volunteers_see_private_fields_only_while_confirmed_on_an_open_task() {
+    let mut store = world();
+    let private = store
+        .get_record("beneficiary_private/b-0001")
+        .cloned()
+        .expect("private record");
+    let public = store
+        .get_record("beneficiary/b-0001")
+        .cloned()
+        .expect("public record");
+    let sees = |store: &MemoryStore, n: u32, r: &Record| {
+        visible(&as_volunteer(n), r, store).expect("visible")
+    };
+    assert!(!sees(&store, 1, &public) && !sees(&store, 1, &private));
+    sign_up(&mut store, 1, "t-1").expect("1");
+    sign_up(&mut store, 2, "t-1").expect("2");
+    sign_up(&mut store, 3, "t-1").expect("3 waits");
+    assert!(sees(&store, 1, &private) && sees(&store, 1, &public));
+    assert!(
+        sees(&store, 3, &public) && !sees(&store, 3, &private),
+        "waiting: public only"
+    );
+    assert!(!sees(&store, 4, &public));
+    // Others' profiles and sign-ups stay hidden; coordinators see everything.
+    let other = store.get_record("volunteer/v-0002").cloned().expect("v2");
+    let others_signup = store.get_record("signup/t-1/v-0002").cloned().expect("s2");
+    assert!(!sees(&store, 1, &other) && !sees(&store, 1, &others_signup));
+    assert!(visible(&coordinator(), &private, &store).expect("visible"));
+    // Once the task is done, the address is no longer theirs to hold.
+    let mut done = visit("t-1", 2);
+    done.status = TaskStatus::Done;
+    store.insert(Record::Task(done.clone()));
+    assert!(!sees(&store, 1, &private));
+    assert!(
+        sees(&store, 1, &Record::Task(done)),
+        "their own past task stays visible"
+    );
+}

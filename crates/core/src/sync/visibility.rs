@@ -1,0 +1,69 @@
+//! Who may hold which record. The server filters every patch through [`visible`]; a volunteer's
+//! phone never receives a record for which this says no, so it cannot leak what it never had.
+
+use crate::model::{BeneficiaryId, TaskStatus, VolunteerId};
+
+use super::apply::{Actor, Role};
+use super::record::{Record, SignupStatus};
+use super::store::{Store, StoreError};
+
+/// How a volunteer is connected to a beneficiary through their sign-ups.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Connection {
+    None,
+    /// Signed up (waiting or confirmed) for a task that is not cancelled or done.
+    SignedUp,
+    /// Confirmed on an open task for this beneficiary: may know the address and health notes.
+    Confirmed,
+}
+
+/// The strongest connection of `volunteer` to `beneficiary` over their open tasks.
+pub fn connection(
+    store: &dyn Store,
+    volunteer: &VolunteerId,
+    beneficiary: &BeneficiaryId,
+) -> Result<Connection, StoreError> {
+    let mut best = Connection::None;
+    for signup in store.signups_of_volunteer(volunteer)? {
+        let Some(task) = store.task(&signup.task)? else {
+            continue;
+        };
+        if task.status != TaskStatus::Open || task.beneficiary.as_ref() != Some(beneficiary) {
+            continue;
+        }
+        let this = match signup.status {
+            SignupStatus::Confirmed => Connection::Confirmed,
+            SignupStatus::Waitlisted => Connection::SignedUp,
+        };
+        best = best.max(this);
+    }
+    Ok(best)
+}
+
+/// Whether `actor` may hold `record`:
+/// - a coordinator: everything of their village;
+/// - a volunteer: the village, their own profile and sign-ups, open tasks and tasks they are
+///   signed up for, a beneficiary's public part while signed up for one of their open tasks, and
+///   the private part (address, phone, family contact, health notes) only while confirmed on one.
+pub fn visible(actor: &Actor, record: &Record, store: &dyn Store) -> Result<bool, StoreError> {
+    let me = match &actor.role {
+        Role::Coordinator(_) => return Ok(true),
+        Role::Volunteer(me) => me,
+    };
+    Ok(match record {
+        Record::Village(_) => true,
+        Record::Volunteer(v) => &v.id == me,
+        Record::Signup(s) => &s.volunteer == me,
+        Record::Task(t) => {
+            t.status == TaskStatus::Open
+                || store
+                    .signups_of_volunteer(me)?
+                    .iter()
+                    .any(|s| s.task == t.id)
+        }
+        Record::Beneficiary(b) => connection(store, me, &b.id)? >= Connection::SignedUp,
+        Record::BeneficiaryPrivate { beneficiary, .. } => {
+            connection(store, me, beneficiary)? == Connection::Confirmed
+        }
+    })
+}
