@@ -27,6 +27,7 @@ pub fn run() -> Result<(), String> {
             "--bench",
             "matching",
         ])
+        .env("PYTHONPATH", tools::python_path())
         .current_dir(root());
     summary.extend(collect(&mut native)?);
 

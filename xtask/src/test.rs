@@ -129,6 +129,7 @@ fn succeeds(what: &str, mut command: Command) -> bool {
 fn cargo_tests() -> (usize, usize) {
     step("native tests of every crate (cargo test --workspace)");
     let child = cargo(&["test", "--workspace", "--all-targets"])
+        .env("PYTHONPATH", tools::python_path())
         .stdout(Stdio::piped())
         .spawn();
     let mut child = match child {

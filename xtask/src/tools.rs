@@ -190,14 +190,34 @@ pub fn ensure_e2e_packages() -> Result<(), String> {
     )
 }
 
+/// Where scipy is installed for the tests (`pip install --target`), so it works both with a
+/// user-managed Python and with Debian's, which refuses system-wide pip installs (PEP 668).
+pub fn python_path() -> OsString {
+    let mut dirs = vec![local_tools().join("python")];
+    if let Some(existing) = std::env::var_os("PYTHONPATH") {
+        dirs.extend(std::env::split_paths(&existing));
+    }
+    std::env::join_paths(dirs).unwrap_or_default()
+}
+
 /// SciPy, the oracle the assignment solver is checked against (and the benchmarks' baseline).
+/// Commands that need it get `PYTHONPATH` from [`python_path`].
 pub fn ensure_scipy() -> Result<(), String> {
-    if output("python3", &["-c", "import scipy.optimize"]).is_some() {
+    let has_scipy = Command::new("python3")
+        .args(["-c", "import scipy.optimize"])
+        .env("PYTHONPATH", python_path())
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if has_scipy {
         step("python3 scipy: installed");
         return Ok(());
     }
+    let target = local_tools().join("python");
     run(
-        "installing scipy for the solver's oracle tests (pip)",
-        Command::new("python3").args(["-m", "pip", "install", "--quiet", "scipy"]),
+        "installing scipy into .tools/python for the solver's oracle tests (pip)",
+        Command::new("python3")
+            .args(["-m", "pip", "install", "--quiet", "--target"])
+            .arg(&target)
+            .arg("scipy"),
     )
 }
