@@ -13,6 +13,9 @@
 //! (Dinic-style, so one search can push many units). Every step keeps the reduced costs of
 //! residual arcs non-negative, which is the optimality certificate: the result is exact.
 
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
 use serde::{Deserialize, Serialize};
 
 /// Index of an arc, as returned by [`MinCostFlow::add_arc`].
@@ -79,18 +82,6 @@ pub struct MinCostFlow {
     nodes: usize,
     arcs: Vec<Arc>,
     capacity: Vec<i64>,
-    /// Node potentials after [`MinCostFlow::solve`] (empty before).
-    potential: Vec<i64>,
-}
-
-/// A residual arc in the solver's compressed adjacency (arcs of one node are contiguous).
-#[derive(Clone, Copy)]
-struct CsrArc {
-    to: u32,
-    /// Position of the paired (reverse) arc.
-    rev: u32,
-    residual: i64,
-    cost: i64,
 }
 
 const INF: i64 = i64::MAX / 4;
@@ -102,7 +93,6 @@ impl MinCostFlow {
             nodes,
             arcs: Vec::new(),
             capacity: Vec::new(),
-            potential: Vec::new(),
         }
     }
 
@@ -178,8 +168,8 @@ impl MinCostFlow {
             return Err(FlowError::SourceIsSink);
         }
         let n = self.nodes;
-        // Adjacency in compressed form: the arcs of node x are csr[start[x]..start[x + 1]], in
-        // the order they were added (deterministic); `slot[id]` is where arc `id` went.
+        // Adjacency in compressed form: arcs of node x are order[start[x]..start[x + 1]], in the
+        // order they were added (deterministic).
         let mut start = vec![0usize; n + 1];
         for a in &self.arcs {
             start[a.from as usize + 1] += 1;
@@ -188,35 +178,17 @@ impl MinCostFlow {
             start[x + 1] += start[x];
         }
         let mut fill = start.clone();
-        let mut slot = vec![0u32; self.arcs.len()];
+        let mut order = vec![0u32; self.arcs.len()];
         for (id, a) in self.arcs.iter().enumerate() {
-            let at = &mut fill[a.from as usize];
-            slot[id] = *at as u32;
-            *at += 1;
+            let slot = &mut fill[a.from as usize];
+            order[*slot] = id as u32;
+            *slot += 1;
         }
-        let mut csr = vec![
-            CsrArc {
-                to: 0,
-                rev: 0,
-                residual: 0,
-                cost: 0,
-            };
-            self.arcs.len()
-        ];
-        for (id, a) in self.arcs.iter().enumerate() {
-            csr[slot[id] as usize] = CsrArc {
-                to: a.to,
-                rev: slot[id ^ 1],
-                residual: a.residual,
-                cost: a.cost,
-            };
-        }
-        drop(fill);
 
         let mut potential = self.initial_potentials(source)?;
         let mut dist = vec![INF; n];
         let mut settled = vec![false; n];
-        let mut heap = RadixHeap::default();
+        let mut heap = BinaryHeap::new();
         let mut level = vec![u32::MAX; n];
         let mut next_arc = vec![0usize; n];
         let mut queue = Vec::with_capacity(n);
@@ -225,14 +197,13 @@ impl MinCostFlow {
         let mut remaining = limit.unwrap_or(i64::MAX);
         let mut sent = 0i64;
         while remaining > 0 {
-            // Dijkstra on reduced costs (all ≥ 0, so a monotone radix heap serves), stopped
-            // once the sink is settled.
+            // Dijkstra on reduced costs, stopped once the sink is settled.
             dist.fill(INF);
             settled.fill(false);
             heap.clear();
             dist[source] = 0;
-            heap.push(0, source as u32);
-            while let Some((d, x)) = heap.pop() {
+            heap.push(Reverse((0i64, source as u32)));
+            while let Some(Reverse((d, x))) = heap.pop() {
                 let x = x as usize;
                 if settled[x] || d > dist[x] {
                     continue;
@@ -241,14 +212,14 @@ impl MinCostFlow {
                 if x == sink {
                     break;
                 }
-                let base = d + potential[x];
-                for a in &csr[start[x]..start[x + 1]] {
+                for &id in &order[start[x]..start[x + 1]] {
+                    let a = &self.arcs[id as usize];
                     if a.residual > 0 {
                         let y = a.to as usize;
-                        let nd = base + a.cost - potential[y];
+                        let nd = d + a.cost + potential[x] - potential[y];
                         if nd < dist[y] {
                             dist[y] = nd;
-                            heap.push(nd, y as u32);
+                            heap.push(Reverse((nd, y as u32)));
                         }
                     }
                 }
@@ -273,10 +244,13 @@ impl MinCostFlow {
             while head < queue.len() {
                 let x = queue[head] as usize;
                 head += 1;
-                let px = potential[x];
-                for a in &csr[start[x]..start[x + 1]] {
+                for &id in &order[start[x]..start[x + 1]] {
+                    let a = &self.arcs[id as usize];
                     let y = a.to as usize;
-                    if a.residual > 0 && level[y] == u32::MAX && a.cost + px - potential[y] == 0 {
+                    if a.residual > 0
+                        && level[y] == u32::MAX
+                        && a.cost + potential[x] - potential[y] == 0
+                    {
                         level[y] = level[x] + 1;
                         queue.push(y as u32);
                     }
@@ -292,13 +266,12 @@ impl MinCostFlow {
             while remaining > 0 {
                 if x == sink {
                     let mut push = remaining;
-                    for &at in &path {
-                        push = push.min(csr[at as usize].residual);
+                    for &id in &path {
+                        push = push.min(self.arcs[id as usize].residual);
                     }
-                    for &at in &path {
-                        let rev = csr[at as usize].rev as usize;
-                        csr[at as usize].residual -= push;
-                        csr[rev].residual += push;
+                    for &id in &path {
+                        self.arcs[id as usize].residual -= push;
+                        self.arcs[(id ^ 1) as usize].residual += push;
                     }
                     sent += push;
                     remaining -= push;
@@ -308,14 +281,14 @@ impl MinCostFlow {
                 }
                 let mut advanced = false;
                 while next_arc[x] < start[x + 1] {
-                    let at = next_arc[x];
-                    let a = &csr[at];
+                    let id = order[next_arc[x]];
+                    let a = &self.arcs[id as usize];
                     let y = a.to as usize;
                     if a.residual > 0
                         && level[y] == level[x].wrapping_add(1)
                         && a.cost + potential[x] - potential[y] == 0
                     {
-                        path.push(at as u32);
+                        path.push(id);
                         x = y;
                         advanced = true;
                         break;
@@ -326,9 +299,8 @@ impl MinCostFlow {
                     // Dead end: retreat one arc and never enter x again in this phase.
                     level[x] = u32::MAX;
                     match path.pop() {
-                        Some(at) => {
-                            // The arc's tail is the head of its reverse arc.
-                            x = csr[csr[at as usize].rev as usize].to as usize;
+                        Some(id) => {
+                            x = self.arcs[id as usize].from as usize;
                             next_arc[x] += 1;
                         }
                         None => break,
@@ -336,10 +308,6 @@ impl MinCostFlow {
                 }
             }
         }
-        for (id, a) in self.arcs.iter_mut().enumerate() {
-            a.residual = csr[slot[id] as usize].residual;
-        }
-        self.potential = potential;
         let cost = self
             .capacity
             .iter()
@@ -347,15 +315,6 @@ impl MinCostFlow {
             .map(|(k, cap)| (cap - self.arcs[2 * k].residual) * self.arcs[2 * k].cost)
             .sum();
         Ok(FlowResult { flow: sent, cost })
-    }
-
-    /// Node potentials `π` left by [`MinCostFlow::solve`] (0 before it runs). After a solve, every
-    /// arc with residual capacity between nodes reachable from the source in the initial network
-    /// has a non-negative reduced cost `cost + π(from) − π(to)`: the certificate that the flow
-    /// is of least cost for its value. (Nodes unreachable from the source in the initial network
-    /// never carry flow; their potentials mean nothing.)
-    pub fn potential(&self, node: usize) -> i64 {
-        self.potential.get(node).copied().unwrap_or(0)
     }
 
     /// Shortest distances from the source over arcs with residual capacity (Bellman–Ford in arc
@@ -391,57 +350,6 @@ impl MinCostFlow {
             .into_iter()
             .map(|d| if d >= INF { 0 } else { d })
             .collect())
-    }
-}
-
-/// A monotone priority queue for Dijkstra (radix heap): keys popped never decrease, and a key
-/// pushed is never below the last key popped. Entry `(k, x)` sits in bucket `⌈log₂(k ⊕ last + 1)⌉`,
-/// so each entry moves at most 64 times; ties pop in an unspecified (but deterministic) order.
-#[derive(Default)]
-struct RadixHeap {
-    last: u64,
-    len: usize,
-    buckets: [Vec<(u64, u32)>; 65],
-}
-
-impl RadixHeap {
-    fn clear(&mut self) {
-        self.last = 0;
-        self.len = 0;
-        for b in &mut self.buckets {
-            b.clear();
-        }
-    }
-
-    fn bucket(key: u64, last: u64) -> usize {
-        (64 - (key ^ last).leading_zeros()) as usize
-    }
-
-    fn push(&mut self, key: i64, node: u32) {
-        let key = key as u64;
-        debug_assert!(key >= self.last);
-        self.buckets[Self::bucket(key, self.last)].push((key, node));
-        self.len += 1;
-    }
-
-    fn pop(&mut self) -> Option<(i64, u32)> {
-        if self.len == 0 {
-            return None;
-        }
-        if self.buckets[0].is_empty() {
-            let i = (1..65).find(|&i| !self.buckets[i].is_empty())?;
-            let moved = std::mem::take(&mut self.buckets[i]);
-            self.last = moved.iter().map(|e| e.0).min().unwrap_or(self.last);
-            for &(key, node) in &moved {
-                self.buckets[Self::bucket(key, self.last)].push((key, node));
-            }
-            // Keep the emptied vector's allocation for later use.
-            let mut moved = moved;
-            moved.clear();
-            self.buckets[i] = moved;
-        }
-        self.len -= 1;
-        self.buckets[0].pop().map(|(k, x)| (k as i64, x))
     }
 }
 

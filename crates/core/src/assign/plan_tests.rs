@@ -629,3 +629,30 @@ proptest! {
         prop_assert_eq!(check_hard_rules(&reversed, &b.assignments), Ok(()));
     }
 }
+
+#[test]
+fn tmp_digest() {
+    let mut h: u64 = 0xcbf29ce484222325;
+    let mut per_mode = Vec::new();
+    for mode in [
+        RepairMode::FixAndExtend,
+        RepairMode::ForbidAndResolve,
+        RepairMode::Both,
+    ] {
+        let mut hm: u64 = 0xcbf29ce484222325;
+        for seed in 0..3000u64 {
+            for overlapping in [false, true] {
+                let (instance, mut options) =
+                    random_instance(seed.wrapping_mul(0x9E37_79B9), overlapping);
+                options.repair = mode;
+                let plan = solve(&instance, &options).unwrap();
+                for b in serde_json::to_string(&plan).unwrap().bytes() {
+                    h = (h ^ u64::from(b)).wrapping_mul(0x100000001b3);
+                    hm = (hm ^ u64::from(b)).wrapping_mul(0x100000001b3);
+                }
+            }
+        }
+        per_mode.push(hm);
+    }
+    println!("DIGEST {h:016x} {per_mode:x?}");
+}

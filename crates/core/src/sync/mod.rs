@@ -13,6 +13,7 @@ mod apply;
 mod mutation;
 pub mod protocol;
 mod record;
+mod replica;
 mod store;
 pub mod visibility;
 
@@ -22,4 +23,5 @@ mod tests;
 pub use apply::{apply, Actor, ApplyError, Outcome, RejectCode, Rejection, Role};
 pub use mutation::Mutation;
 pub use record::{Record, RecordError, RecordKind, Signup, SignupStatus};
+pub use replica::{PendingMutation, Replica};
 pub use store::{MemoryStore, Store, StoreError};

@@ -355,3 +355,145 @@ fn volunteers_see_private_fields_only_while_confirmed_on_an_open_task() {
         "their own past task stays visible"
     );
 }
+
+mod replica {
+    use super::*;
+    use crate::sync::protocol::{MutationResult, PatchOp, ResultStatus, SyncResponse};
+
+    fn snapshot_of(store: &MemoryStore) -> Vec<PatchOp> {
+        store
+            .records()
+            .map(|(k, r)| PatchOp::Put {
+                key: k.clone(),
+                value: r.to_value(),
+            })
+            .collect()
+    }
+
+    fn response(cookie: u64, last: u64, reset: bool, patch: Vec<PatchOp>) -> SyncResponse {
+        SyncResponse {
+            cookie,
+            last_mutation_id: last,
+            reset,
+            patch,
+            results: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_view_replays_pending_mutations_until_the_server_confirms_them() {
+        let me = as_volunteer(1);
+        let mut device = Replica::new("phone-1");
+        device
+            .apply_response(&response(5, 0, true, snapshot_of(&world())))
+            .expect("first pull");
+        let out = device
+            .mutate(
+                &me,
+                Mutation::SignUp {
+                    task: TaskId::new("t-1"),
+                },
+                None,
+            )
+            .expect("queued");
+        assert!(matches!(out, Outcome::SignedUp { .. }));
+        assert_eq!(device.pending.len(), 1);
+        assert_eq!(device.sync_request().mutations[0].id, 1);
+        assert!(device.view(&me).get_record("signup/t-1/v-0001").is_some());
+        assert!(device.confirmed().get_record("signup/t-1/v-0001").is_none());
+        // The server processed it and sends the real record: the queue empties.
+        let mut server = world();
+        sign_up(&mut server, 1, "t-1").expect("server applies");
+        let signup = server
+            .get_record("signup/t-1/v-0001")
+            .expect("signup")
+            .clone();
+        device
+            .apply_response(&response(
+                6,
+                1,
+                false,
+                vec![PatchOp::Put {
+                    key: signup.key(),
+                    value: signup.to_value(),
+                }],
+            ))
+            .expect("pull");
+        assert!(device.pending.is_empty());
+        assert_eq!(
+            device.confirmed().get_record("signup/t-1/v-0001"),
+            Some(&signup)
+        );
+        assert_eq!(device.next_mutation_id, 2);
+    }
+
+    #[test]
+    fn a_rule_the_device_can_check_refuses_the_mutation_before_it_is_queued() {
+        let me = as_volunteer(1);
+        let mut device = Replica::new("phone-1");
+        let mut start = world();
+        start.insert(Record::Task(visit("t-2", 1)));
+        device
+            .apply_response(&response(1, 0, true, snapshot_of(&start)))
+            .expect("pull");
+        let sign = |task: &str| Mutation::SignUp {
+            task: TaskId::new(task),
+        };
+        device.mutate(&me, sign("t-1"), None).expect("first");
+        // t-2 is at the same time as t-1: the overlap is refused on the phone, nothing queued.
+        assert!(matches!(
+            device.mutate(&me, sign("t-2"), None),
+            Err(ApplyError::Rejected(Rejection {
+                code: RejectCode::NotEligible,
+                ..
+            }))
+        ));
+        assert_eq!(device.pending.len(), 1);
+    }
+
+    #[test]
+    fn stale_responses_are_ignored_and_rejections_kept_for_the_user() {
+        let mut device = Replica::new("phone-1");
+        device
+            .apply_response(&response(9, 0, true, snapshot_of(&world())))
+            .expect("pull");
+        let before = device.clone();
+        device
+            .apply_response(&response(
+                7,
+                0,
+                false,
+                vec![PatchOp::Del {
+                    key: "task/t-1".into(),
+                }],
+            ))
+            .expect("old reply");
+        assert_eq!(
+            device, before,
+            "a delayed older reply must not roll the device back"
+        );
+        let mut rejected = response(10, 3, false, Vec::new());
+        rejected.results.push(MutationResult {
+            id: 3,
+            status: ResultStatus::Rejected,
+            outcome: None,
+            error: None,
+        });
+        device.apply_response(&rejected).expect("pull");
+        assert_eq!(device.rejected.len(), 1);
+        assert_eq!(device.next_mutation_id, 4);
+        // A corrupt patch changes nothing.
+        let bad = response(
+            11,
+            3,
+            false,
+            vec![PatchOp::Put {
+                key: "task/t-1".into(),
+                value: serde_json::json!({"not": "a task"}),
+            }],
+        );
+        let before = device.clone();
+        assert!(device.apply_response(&bad).is_err());
+        assert_eq!(device, before);
+    }
+}
