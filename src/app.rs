@@ -4,13 +4,16 @@ use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
+use crate::components::notices::Notices;
 use crate::components::top_bar::TopBar;
 use crate::components::update_banner::UpdateBanner;
 use crate::i18n::{Lang, Msg};
+use crate::pages::coordinator::{Coordinator, CoordinatorTask};
 use crate::pages::{
-    coordinator::Coordinator, home::Home, not_found::NotFound, volunteer::Volunteer,
+    home::Home, join::Join, login::Login, not_found::NotFound, volunteer::Volunteer,
 };
 use crate::status::SyncStatus;
+use crate::sync::SyncEngine;
 
 /// Where the chosen language is remembered on this device.
 const LANG_KEY: &str = "linli.lang";
@@ -43,10 +46,11 @@ pub fn App() -> impl IntoView {
         lang: RwSignal::new(stored_lang()),
         status: RwSignal::new(SyncStatus {
             online: window().navigator().on_line(),
-            pending: 0,
+            ..SyncStatus::default()
         }),
     };
     provide_context(shell);
+    provide_context(SyncEngine::start(shell.status));
 
     // Keep <html lang> and the stored choice in step with the switch. Storage may be full or
     // disabled (private mode); then the choice simply lasts for this visit.
@@ -79,11 +83,15 @@ pub fn App() -> impl IntoView {
         <Router>
             <TopBar/>
             <UpdateBanner ready=update_ready/>
+            <Notices/>
             <main id="main" class="page">
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=Home/>
                     <Route path=path!("/volunteer") view=Volunteer/>
                     <Route path=path!("/coordinator") view=Coordinator/>
+                    <Route path=path!("/coordinator/task/:id") view=CoordinatorTask/>
+                    <Route path=path!("/join") view=Join/>
+                    <Route path=path!("/login") view=Login/>
                 </Routes>
             </main>
         </Router>

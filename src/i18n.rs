@@ -61,14 +61,55 @@ pub enum Msg {
     HomeCoordinatorCardBody,
     HomeOfflineNote,
     VolunteerTitle,
-    VolunteerEmpty,
     CoordinatorTitle,
-    CoordinatorEmpty,
     NotFoundTitle,
     NotFoundBody,
     BackHome,
     UpdateReady,
     UpdateReload,
+    StatusSyncing,
+    StatusSynced,
+    JoinTitle,
+    JoinIntro,
+    InviteCode,
+    YourName,
+    YourPhone,
+    JoinButton,
+    Joining,
+    JoinInvalidCode,
+    JoinNeedsNetwork,
+    JoinFailed,
+    LoginTitle,
+    LoginWorking,
+    LoginFailed,
+    LoginNoCode,
+    VolunteerNotJoined,
+    OpenTasks,
+    NoOpenTasks,
+    SignUp,
+    Withdraw,
+    SignupConfirmed,
+    SignupPendingSync,
+    CoordinatorNotSignedIn,
+    TasksTitle,
+    SignupsTitle,
+    NoSignups,
+    AssignVolunteer,
+    ChooseVolunteer,
+    AssignButton,
+    Unassign,
+    BackToTasks,
+    TaskNotFound,
+    RejectForbidden,
+    RejectInvalid,
+    RejectNotFound,
+    RejectAlreadyExists,
+    RejectTaskNotOpen,
+    RejectNotEligible,
+    RejectTaskFull,
+    NoticeStorageFull,
+    NoticeSignedOut,
+    Dismiss,
 }
 
 impl Msg {
@@ -94,14 +135,55 @@ impl Msg {
                 HomeCoordinatorCardBody => "登记服务对象，发布任务，安排合适的人。",
                 HomeOfflineNote => "本应用可安装到手机桌面，离线时照常打开。",
                 VolunteerTitle => "志愿者",
-                VolunteerEmpty => "加入本村志愿队后，适合您的任务会显示在这里。",
                 CoordinatorTitle => "协调员工作台",
-                CoordinatorEmpty => "登录后，本村的服务对象、任务和排班会显示在这里。",
                 NotFoundTitle => "找不到这个页面",
                 NotFoundBody => "链接可能有误或已失效。",
                 BackHome => "返回首页",
                 UpdateReady => "新版本已准备好。",
                 UpdateReload => "重新加载以更新",
+                StatusSyncing => "同步中…",
+                StatusSynced => "已同步",
+                JoinTitle => "加入本村志愿队",
+                JoinIntro => "请输入村里发给您的邀请码，以及您的姓名和手机号。",
+                InviteCode => "邀请码",
+                YourName => "姓名",
+                YourPhone => "手机号",
+                JoinButton => "加入",
+                Joining => "正在加入…",
+                JoinInvalidCode => "邀请码无效或已过期，请向村服务中心确认。",
+                JoinNeedsNetwork => "加入需要联网。请连上网络后再试，已填写的内容会保留。",
+                JoinFailed => "加入失败，请稍后再试。",
+                LoginTitle => "协调员登录",
+                LoginWorking => "正在登录…",
+                LoginFailed => "登录链接无效或已使用，请向管理员索取新的链接。",
+                LoginNoCode => "请使用管理员发给您的登录链接。",
+                VolunteerNotJoined => "您还没有加入志愿队。",
+                OpenTasks => "可报名的任务",
+                NoOpenTasks => "目前没有可报名的任务。",
+                SignUp => "报名",
+                Withdraw => "取消报名",
+                SignupConfirmed => "已确认",
+                SignupPendingSync => "待同步",
+                CoordinatorNotSignedIn => "请用管理员发给您的登录链接登录。",
+                TasksTitle => "任务",
+                SignupsTitle => "报名情况",
+                NoSignups => "还没有人报名。",
+                AssignVolunteer => "安排志愿者",
+                ChooseVolunteer => "选择志愿者",
+                AssignButton => "安排",
+                Unassign => "取消安排",
+                BackToTasks => "返回任务列表",
+                TaskNotFound => "找不到这个任务（可能还没同步）。",
+                RejectForbidden => "您没有权限进行这项操作。",
+                RejectInvalid => "提交的内容有误，未能保存。",
+                RejectNotFound => "找不到相关的任务或人员。",
+                RejectAlreadyExists => "已经报名或已存在。",
+                RejectTaskNotOpen => "该任务已取消或结束。",
+                RejectNotEligible => "不符合该任务的要求。",
+                RejectTaskFull => "该任务名额已满。",
+                NoticeStorageFull => "手机存储空间已满：您的未同步操作已保留，其余数据将在联网时重新下载。",
+                NoticeSignedOut => "登录已失效，请重新加入或登录。未同步的操作已保留。",
+                Dismiss => "知道了",
             },
             Lang::En => match self {
                 AppName => "Linli",
@@ -122,15 +204,122 @@ impl Msg {
                 HomeCoordinatorCardBody => "Register the people we serve, post tasks, send the right people.",
                 HomeOfflineNote => "Install this app on your phone's home screen; it opens even when offline.",
                 VolunteerTitle => "Volunteer",
-                VolunteerEmpty => "Once you join your village's volunteer team, the tasks that suit you appear here.",
                 CoordinatorTitle => "Coordinator's workspace",
-                CoordinatorEmpty => "Once you sign in, your village's beneficiaries, tasks and plans appear here.",
                 NotFoundTitle => "Page not found",
                 NotFoundBody => "The link may be wrong or out of date.",
                 BackHome => "Back to home",
                 UpdateReady => "A new version is ready.",
                 UpdateReload => "Reload to update",
+                StatusSyncing => "Syncing…",
+                StatusSynced => "Synced",
+                JoinTitle => "Join your village's volunteer team",
+                JoinIntro => "Enter the invite code your village gave you, and your name and phone number.",
+                InviteCode => "Invite code",
+                YourName => "Name",
+                YourPhone => "Phone number",
+                JoinButton => "Join",
+                Joining => "Joining…",
+                JoinInvalidCode => "This invite code is wrong or has expired. Please check with the service centre.",
+                JoinNeedsNetwork => "Joining needs a connection. Please try again when you are online; what you typed is kept.",
+                JoinFailed => "Could not join. Please try again later.",
+                LoginTitle => "Coordinator sign-in",
+                LoginWorking => "Signing in…",
+                LoginFailed => "This sign-in link is invalid or was already used. Ask the administrator for a new one.",
+                LoginNoCode => "Please open the sign-in link the administrator gave you.",
+                VolunteerNotJoined => "You have not joined a volunteer team yet.",
+                OpenTasks => "Open tasks",
+                NoOpenTasks => "There are no open tasks right now.",
+                SignUp => "Sign up",
+                Withdraw => "Withdraw",
+                SignupConfirmed => "Confirmed",
+                SignupPendingSync => "Waiting to sync",
+                CoordinatorNotSignedIn => "Please sign in with the link the administrator gave you.",
+                TasksTitle => "Tasks",
+                SignupsTitle => "Sign-ups",
+                NoSignups => "Nobody has signed up yet.",
+                AssignVolunteer => "Assign a volunteer",
+                ChooseVolunteer => "Choose a volunteer",
+                AssignButton => "Assign",
+                Unassign => "Unassign",
+                BackToTasks => "Back to tasks",
+                TaskNotFound => "Task not found (it may not have synced yet).",
+                RejectForbidden => "You are not allowed to do this.",
+                RejectInvalid => "Something in the change was not valid; it was not saved.",
+                RejectNotFound => "The task or person could not be found.",
+                RejectAlreadyExists => "Already signed up, or it already exists.",
+                RejectTaskNotOpen => "This task was cancelled or has finished.",
+                RejectNotEligible => "You do not meet this task's requirements.",
+                RejectTaskFull => "All places on this task are taken.",
+                NoticeStorageFull => "This phone's storage is full: your unsent changes are kept; the rest will be downloaded again when online.",
+                NoticeSignedOut => "Your sign-in has expired. Please join or sign in again; unsent changes are kept.",
+                Dismiss => "Dismiss",
             },
+        }
+    }
+}
+
+/// "You are number 2 on the waiting list", with the task-full explanation.
+pub fn waitlisted_notice(lang: Lang, position: u32) -> String {
+    match lang {
+        Lang::Zh => format!("任务名额已满：您在候补名单第 {position} 位。"),
+        Lang::En => format!("Task full: you are number {position} on the waiting list."),
+    }
+}
+
+/// The badge on a sign-up that is waiting for a place.
+pub fn waitlisted_badge(lang: Lang, position: Option<u32>) -> String {
+    match (lang, position) {
+        (Lang::Zh, Some(n)) => format!("候补第 {n} 位"),
+        (Lang::Zh, None) => "候补中".to_owned(),
+        (Lang::En, Some(n)) => format!("Waiting list: number {n}"),
+        (Lang::En, None) => "On the waiting list".to_owned(),
+    }
+}
+
+pub fn places_left(lang: Lang, left: u32, max: u32) -> String {
+    match lang {
+        Lang::Zh => format!("还剩 {left} 个名额（共 {max} 个）"),
+        Lang::En => format!("{left} of {max} places left"),
+    }
+}
+
+pub fn repaired_notice(lang: Lang, kept: usize) -> String {
+    match lang {
+        Lang::Zh => format!("本机数据已损坏并已修复：保留了 {kept} 项未同步操作，其余数据将重新下载。"),
+        Lang::En => format!("The data on this phone was damaged and has been repaired: {kept} unsent changes were kept; the rest will be downloaded again."),
+    }
+}
+
+/// "周二 12月1日 09:00–10:00" / "Tue 1 Dec 09:00–10:00", in the village's local time.
+pub fn when(
+    lang: Lang,
+    start: linli_core::NaiveDateTime,
+    end: linli_core::NaiveDateTime,
+) -> String {
+    use linli_core::{Datelike, Timelike};
+    let weekday = start.weekday().num_days_from_monday() as usize;
+    let (h1, m1, h2, m2) = (start.hour(), start.minute(), end.hour(), end.minute());
+    match lang {
+        Lang::Zh => {
+            const DAYS: [&str; 7] = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];
+            format!(
+                "{} {}月{}日 {h1:02}:{m1:02}–{h2:02}:{m2:02}",
+                DAYS[weekday],
+                start.month(),
+                start.day()
+            )
+        }
+        Lang::En => {
+            const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+            const MONTHS: [&str; 12] = [
+                "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+            ];
+            format!(
+                "{} {} {} {h1:02}:{m1:02}–{h2:02}:{m2:02}",
+                DAYS[weekday],
+                start.day(),
+                MONTHS[start.month0() as usize]
+            )
         }
     }
 }
@@ -156,14 +345,55 @@ mod tests {
         Msg::HomeCoordinatorCardBody,
         Msg::HomeOfflineNote,
         Msg::VolunteerTitle,
-        Msg::VolunteerEmpty,
         Msg::CoordinatorTitle,
-        Msg::CoordinatorEmpty,
         Msg::NotFoundTitle,
         Msg::NotFoundBody,
         Msg::BackHome,
         Msg::UpdateReady,
         Msg::UpdateReload,
+        Msg::StatusSyncing,
+        Msg::StatusSynced,
+        Msg::JoinTitle,
+        Msg::JoinIntro,
+        Msg::InviteCode,
+        Msg::YourName,
+        Msg::YourPhone,
+        Msg::JoinButton,
+        Msg::Joining,
+        Msg::JoinInvalidCode,
+        Msg::JoinNeedsNetwork,
+        Msg::JoinFailed,
+        Msg::LoginTitle,
+        Msg::LoginWorking,
+        Msg::LoginFailed,
+        Msg::LoginNoCode,
+        Msg::VolunteerNotJoined,
+        Msg::OpenTasks,
+        Msg::NoOpenTasks,
+        Msg::SignUp,
+        Msg::Withdraw,
+        Msg::SignupConfirmed,
+        Msg::SignupPendingSync,
+        Msg::CoordinatorNotSignedIn,
+        Msg::TasksTitle,
+        Msg::SignupsTitle,
+        Msg::NoSignups,
+        Msg::AssignVolunteer,
+        Msg::ChooseVolunteer,
+        Msg::AssignButton,
+        Msg::Unassign,
+        Msg::BackToTasks,
+        Msg::TaskNotFound,
+        Msg::RejectForbidden,
+        Msg::RejectInvalid,
+        Msg::RejectNotFound,
+        Msg::RejectAlreadyExists,
+        Msg::RejectTaskNotOpen,
+        Msg::RejectNotEligible,
+        Msg::RejectTaskFull,
+        Msg::NoticeStorageFull,
+        Msg::NoticeSignedOut,
+        Msg::Dismiss,
     ];
 
     fn has_han(s: &str) -> bool {
@@ -182,6 +412,21 @@ mod tests {
                 "{msg:?} is not translated to Chinese"
             );
         }
+    }
+
+    #[test]
+    fn dates_and_counts_read_naturally_in_both_languages() {
+        let day = linli_core::NaiveDate::from_ymd_opt(2026, 12, 1).expect("date");
+        let start = day.and_hms_opt(9, 0, 0).expect("time");
+        let end = day.and_hms_opt(10, 30, 0).expect("time");
+        assert_eq!(when(Lang::Zh, start, end), "周二 12月1日 09:00–10:30");
+        assert_eq!(when(Lang::En, start, end), "Tue 1 Dec 09:00–10:30");
+        assert_eq!(
+            waitlisted_notice(Lang::En, 2),
+            "Task full: you are number 2 on the waiting list."
+        );
+        assert!(!has_han(&places_left(Lang::En, 1, 3)));
+        assert!(has_han(&waitlisted_badge(Lang::Zh, Some(1))));
     }
 
     #[test]

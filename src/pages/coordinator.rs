@@ -1,14 +1,254 @@
+//! The coordinator's workspace: the village's tasks with their sign-ups, and one task's page
+//! where volunteers are assigned and unassigned.
+
 use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+use linli_core::model::{Task, TaskId, Volunteer, VolunteerId};
+use linli_core::sync::{MemoryStore, Mutation, Record, Role, Signup, SignupStatus};
 
-use crate::app::tr;
-use crate::i18n::Msg;
+use crate::app::{tr, Shell};
+use crate::components::notices::mutate_error_text;
+use crate::i18n::{places_left, waitlisted_badge, when, Msg};
+use crate::sync::SyncEngine;
 
-#[component]
-pub fn Coordinator() -> impl IntoView {
+/// How many tasks the list shows at once; the filter narrows it down.
+const LIST_LIMIT: usize = 60;
+
+fn tasks(view: &MemoryStore) -> Vec<Task> {
+    let mut tasks: Vec<Task> = view
+        .records()
+        .filter_map(|(_, r)| match r {
+            Record::Task(t) => Some(t.clone()),
+            _ => None,
+        })
+        .collect();
+    tasks.sort_by(|a, b| (a.start, a.id.as_str()).cmp(&(b.start, b.id.as_str())));
+    tasks
+}
+
+fn signups(view: &MemoryStore, task: &TaskId) -> Vec<Signup> {
+    let prefix = format!("signup/{}/", task.as_str());
+    let mut signups: Vec<Signup> = view
+        .records()
+        .filter(|(k, _)| k.starts_with(&prefix))
+        .filter_map(|(_, r)| match r {
+            Record::Signup(s) => Some(s.clone()),
+            _ => None,
+        })
+        .collect();
+    signups.sort_by_key(|s| (s.status != SignupStatus::Confirmed, s.seq));
+    signups
+}
+
+fn volunteers(view: &MemoryStore) -> Vec<Volunteer> {
+    let mut volunteers: Vec<Volunteer> = view
+        .records()
+        .filter_map(|(_, r)| match r {
+            Record::Volunteer(v) => Some(v.clone()),
+            _ => None,
+        })
+        .collect();
+    volunteers
+        .sort_by(|a, b| (a.name.as_str(), a.id.as_str()).cmp(&(b.name.as_str(), b.id.as_str())));
+    volunteers
+}
+
+fn is_coordinator(engine: &SyncEngine) -> bool {
+    matches!(
+        engine.session.get().map(|s| s.actor.role),
+        Some(Role::Coordinator(_))
+    )
+}
+
+fn not_signed_in() -> AnyView {
     view! {
         <section class="area coordinator">
             <h1>{tr(Msg::CoordinatorTitle)}</h1>
-            <p class="empty">{tr(Msg::CoordinatorEmpty)}</p>
+            <p class="empty">{tr(Msg::CoordinatorNotSignedIn)}</p>
         </section>
+    }
+    .into_any()
+}
+
+#[component]
+pub fn Coordinator() -> impl IntoView {
+    let engine = expect_context::<SyncEngine>();
+    let lang = expect_context::<Shell>().lang;
+    let filter = RwSignal::new(String::new());
+    let list = Memo::new(move |_| {
+        let needle = filter.get().trim().to_lowercase();
+        engine.view.with(|view| {
+            tasks(view)
+                .into_iter()
+                .filter(|t| {
+                    needle.is_empty()
+                        || t.title.to_lowercase().contains(&needle)
+                        || t.id.as_str().contains(&needle)
+                })
+                .take(LIST_LIMIT)
+                .map(|t| {
+                    let s = signups(view, &t.id);
+                    let confirmed = s
+                        .iter()
+                        .filter(|s| s.status == SignupStatus::Confirmed)
+                        .count() as u32;
+                    let waiting = s.len() as u32 - confirmed;
+                    (t, confirmed, waiting)
+                })
+                .collect::<Vec<_>>()
+        })
+    });
+    move || {
+        if !is_coordinator(&engine) {
+            return not_signed_in();
+        }
+        view! {
+            <section class="area coordinator">
+                <h1>{tr(Msg::CoordinatorTitle)}</h1>
+                <label class="filter">
+                    <span>{tr(Msg::TasksTitle)}</span>
+                    <input type="search" data-testid="task-filter" bind:value=filter/>
+                </label>
+                <ul class="task-list">
+                    {move || list.get().into_iter().map(|(task, confirmed, waiting)| {
+                        let href = format!("/coordinator/task/{}", task.id.as_str());
+                        let max = task.volunteers_max;
+                        view! {
+                            <li class="task" data-testid=format!("task-{}", task.id.as_str())>
+                                <A href=href attr:class="task-main">
+                                    <strong class="task-title">{task.title.clone()}</strong>
+                                    <span class="task-when">{move || when(lang.get(), task.start, task.end)}</span>
+                                </A>
+                                <span class="badge" data-testid="fill">{format!("{confirmed}/{max}")}</span>
+                                {(waiting > 0).then(|| view! { <span class="badge waiting">{move || waitlisted_badge(lang.get(), Some(waiting))}</span> })}
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            </section>
+        }
+        .into_any()
+    }
+}
+
+#[component]
+pub fn CoordinatorTask() -> impl IntoView {
+    let engine = expect_context::<SyncEngine>();
+    let lang = expect_context::<Shell>().lang;
+    let params = use_params_map();
+    let task_id = move || TaskId::new(params.with(|p| p.get("id").unwrap_or_default()));
+    let chosen = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let act = move |mutation: Mutation| {
+        error.set(None);
+        if let Err(err) = engine.mutate(mutation) {
+            error.set(Some(mutate_error_text(lang.get_untracked(), &err)));
+        }
+    };
+    move || {
+        if !is_coordinator(&engine) {
+            return not_signed_in();
+        }
+        let id = task_id();
+        let Some(task) =
+            engine
+                .view
+                .with(|v| match v.get_record(&format!("task/{}", id.as_str())) {
+                    Some(Record::Task(t)) => Some(t.clone()),
+                    _ => None,
+                })
+        else {
+            return view! {
+                <section class="area coordinator">
+                    <p class="empty">{tr(Msg::TaskNotFound)}</p>
+                    <A href="/coordinator">{tr(Msg::BackToTasks)}</A>
+                </section>
+            }
+            .into_any();
+        };
+        let (signed, everyone) = engine.view.with(|v| (signups(v, &task.id), volunteers(v)));
+        let name_of = |id: &VolunteerId| {
+            everyone
+                .iter()
+                .find(|v| &v.id == id)
+                .map(|v| v.name.clone())
+                .unwrap_or_else(|| id.as_str().to_owned())
+        };
+        let confirmed = signed
+            .iter()
+            .filter(|s| s.status == SignupStatus::Confirmed)
+            .count() as u32;
+        let left = task.volunteers_max.saturating_sub(confirmed);
+        let max = task.volunteers_max;
+        let candidates: Vec<(String, String)> = everyone
+            .iter()
+            .filter(|v| {
+                !signed
+                    .iter()
+                    .any(|s| s.volunteer == v.id && s.status == SignupStatus::Confirmed)
+            })
+            .map(|v| {
+                (
+                    v.id.as_str().to_owned(),
+                    format!("{} ({})", v.name, v.id.as_str()),
+                )
+            })
+            .collect();
+        let rows = signed
+            .iter()
+            .map(|s| {
+                let volunteer = s.volunteer.clone();
+                let task = task.id.clone();
+                let status = s.status;
+                let name = name_of(&s.volunteer);
+                let testid = format!("signup-{}", volunteer.as_str());
+                view! {
+                    <li class="signup" data-testid=testid>
+                        <span>{name}</span>
+                        <span class="badge" data-state=if status == SignupStatus::Confirmed { "confirmed" } else { "waitlisted" }>
+                            {move || if status == SignupStatus::Confirmed { Msg::SignupConfirmed.text(lang.get()).to_owned() } else { waitlisted_badge(lang.get(), None) }}
+                        </span>
+                        <button type="button" class="secondary" data-testid="unassign"
+                            on:click=move |_| act(Mutation::Unassign { task: task.clone(), volunteer: volunteer.clone() })>
+                            {tr(Msg::Unassign)}
+                        </button>
+                    </li>
+                }
+            })
+            .collect_view();
+        let task_for_assign = task.id.clone();
+        view! {
+            <section class="area coordinator task-page" data-testid="coordinator-task">
+                <A href="/coordinator">{tr(Msg::BackToTasks)}</A>
+                <h1>{task.title.clone()}</h1>
+                <p class="task-when">{move || when(lang.get(), task.start, task.end)}</p>
+                <p data-testid="places-left">{move || places_left(lang.get(), left, max)}</p>
+                <h2>{tr(Msg::SignupsTitle)}</h2>
+                {if signed.is_empty() { Some(view! { <p class="empty">{tr(Msg::NoSignups)}</p> }) } else { None }}
+                <ul class="signups">{rows}</ul>
+                <h2>{tr(Msg::AssignVolunteer)}</h2>
+                <p class="form-error" role="alert" data-testid="action-error">{move || error.get()}</p>
+                <div class="assign">
+                    <label>
+                        <span class="visually-hidden">{tr(Msg::ChooseVolunteer)}</span>
+                        <select data-testid="assign-select" on:change=move |ev| chosen.set(event_target_value(&ev))>
+                            <option value="">{tr(Msg::ChooseVolunteer)}</option>
+                            {candidates.into_iter().map(|(id, label)| view! { <option value=id>{label}</option> }).collect_view()}
+                        </select>
+                    </label>
+                    <button type="button" class="primary" data-testid="assign"
+                        on:click=move |_| {
+                            let volunteer = chosen.get_untracked();
+                            if !volunteer.is_empty() {
+                                act(Mutation::Assign { task: task_for_assign.clone(), volunteer: VolunteerId::new(volunteer) });
+                            }
+                        }>
+                        {tr(Msg::AssignButton)}
+                    </button>
+                </div>
+            </section>
+        }
+        .into_any()
     }
 }

@@ -1,4 +1,6 @@
 pub mod coordinator;
 pub mod home;
+pub mod join;
+pub mod login;
 pub mod not_found;
 pub mod volunteer;

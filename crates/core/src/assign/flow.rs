@@ -13,9 +13,6 @@
 //! (Dinic-style, so one search can push many units). Every step keeps the reduced costs of
 //! residual arcs non-negative, which is the optimality certificate: the result is exact.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
-
 use serde::{Deserialize, Serialize};
 
 /// Index of an arc, as returned by [`MinCostFlow::add_arc`].
@@ -82,6 +79,18 @@ pub struct MinCostFlow {
     nodes: usize,
     arcs: Vec<Arc>,
     capacity: Vec<i64>,
+    /// Node potentials after [`MinCostFlow::solve`] (empty before).
+    potential: Vec<i64>,
+}
+
+/// A residual arc in the solver's compressed adjacency (arcs of one node are contiguous).
+#[derive(Clone, Copy)]
+struct CsrArc {
+    to: u32,
+    /// Position of the paired (reverse) arc.
+    rev: u32,
+    residual: i64,
+    cost: i64,
 }
 
 const INF: i64 = i64::MAX / 4;
@@ -93,6 +102,7 @@ impl MinCostFlow {
             nodes,
             arcs: Vec::new(),
             capacity: Vec::new(),
+            potential: Vec::new(),
         }
     }
 
@@ -168,8 +178,8 @@ impl MinCostFlow {
             return Err(FlowError::SourceIsSink);
         }
         let n = self.nodes;
-        // Adjacency in compressed form: arcs of node x are order[start[x]..start[x + 1]], in the
-        // order they were added (deterministic).
+        // Adjacency in compressed form: the arcs of node x are csr[start[x]..start[x + 1]], in
+        // the order they were added (deterministic); `slot[id]` is where arc `id` went.
         let mut start = vec![0usize; n + 1];
         for a in &self.arcs {
             start[a.from as usize + 1] += 1;
@@ -178,17 +188,35 @@ impl MinCostFlow {
             start[x + 1] += start[x];
         }
         let mut fill = start.clone();
-        let mut order = vec![0u32; self.arcs.len()];
+        let mut slot = vec![0u32; self.arcs.len()];
         for (id, a) in self.arcs.iter().enumerate() {
-            let slot = &mut fill[a.from as usize];
-            order[*slot] = id as u32;
-            *slot += 1;
+            let at = &mut fill[a.from as usize];
+            slot[id] = *at as u32;
+            *at += 1;
         }
+        let mut csr = vec![
+            CsrArc {
+                to: 0,
+                rev: 0,
+                residual: 0,
+                cost: 0,
+            };
+            self.arcs.len()
+        ];
+        for (id, a) in self.arcs.iter().enumerate() {
+            csr[slot[id] as usize] = CsrArc {
+                to: a.to,
+                rev: slot[id ^ 1],
+                residual: a.residual,
+                cost: a.cost,
+            };
+        }
+        drop(fill);
 
         let mut potential = self.initial_potentials(source)?;
         let mut dist = vec![INF; n];
         let mut settled = vec![false; n];
-        let mut heap = BinaryHeap::new();
+        let mut heap = RadixHeap::default();
         let mut level = vec![u32::MAX; n];
         let mut next_arc = vec![0usize; n];
         let mut queue = Vec::with_capacity(n);
@@ -196,30 +224,35 @@ impl MinCostFlow {
 
         let mut remaining = limit.unwrap_or(i64::MAX);
         let mut sent = 0i64;
+        let t0 = std::time::Instant::now();
+        let (mut phases, mut scans, mut pops) = (0u64, 0u64, 0u64);
         while remaining > 0 {
-            // Dijkstra on reduced costs, stopped once the sink is settled.
+            // Dijkstra on reduced costs (all ≥ 0, so a monotone radix heap serves), stopped
+            // once the sink is settled.
             dist.fill(INF);
             settled.fill(false);
             heap.clear();
             dist[source] = 0;
-            heap.push(Reverse((0i64, source as u32)));
-            while let Some(Reverse((d, x))) = heap.pop() {
+            heap.push(0, source as u32);
+            while let Some((d, x)) = heap.pop() {
                 let x = x as usize;
                 if settled[x] || d > dist[x] {
                     continue;
                 }
                 settled[x] = true;
+                pops += 1;
+                scans += (start[x + 1] - start[x]) as u64;
                 if x == sink {
                     break;
                 }
-                for &id in &order[start[x]..start[x + 1]] {
-                    let a = &self.arcs[id as usize];
+                let base = d + potential[x];
+                for a in &csr[start[x]..start[x + 1]] {
                     if a.residual > 0 {
                         let y = a.to as usize;
-                        let nd = d + a.cost + potential[x] - potential[y];
+                        let nd = base + a.cost - potential[y];
                         if nd < dist[y] {
                             dist[y] = nd;
-                            heap.push(Reverse((nd, y as u32)));
+                            heap.push(nd, y as u32);
                         }
                     }
                 }
@@ -228,6 +261,7 @@ impl MinCostFlow {
             if to_sink >= INF {
                 break;
             }
+            phases += 1;
             // π += min(dist, dist(sink)) keeps every residual reduced cost non-negative, also for
             // nodes the early stop left unsettled.
             for (p, &d) in potential.iter_mut().zip(&dist) {
@@ -244,13 +278,10 @@ impl MinCostFlow {
             while head < queue.len() {
                 let x = queue[head] as usize;
                 head += 1;
-                for &id in &order[start[x]..start[x + 1]] {
-                    let a = &self.arcs[id as usize];
+                let px = potential[x];
+                for a in &csr[start[x]..start[x + 1]] {
                     let y = a.to as usize;
-                    if a.residual > 0
-                        && level[y] == u32::MAX
-                        && a.cost + potential[x] - potential[y] == 0
-                    {
+                    if a.residual > 0 && level[y] == u32::MAX && a.cost + px - potential[y] == 0 {
                         level[y] = level[x] + 1;
                         queue.push(y as u32);
                     }
@@ -266,12 +297,13 @@ impl MinCostFlow {
             while remaining > 0 {
                 if x == sink {
                     let mut push = remaining;
-                    for &id in &path {
-                        push = push.min(self.arcs[id as usize].residual);
+                    for &at in &path {
+                        push = push.min(csr[at as usize].residual);
                     }
-                    for &id in &path {
-                        self.arcs[id as usize].residual -= push;
-                        self.arcs[(id ^ 1) as usize].residual += push;
+                    for &at in &path {
+                        let rev = csr[at as usize].rev as usize;
+                        csr[at as usize].residual -= push;
+                        csr[rev].residual += push;
                     }
                     sent += push;
                     remaining -= push;
@@ -281,14 +313,14 @@ impl MinCostFlow {
                 }
                 let mut advanced = false;
                 while next_arc[x] < start[x + 1] {
-                    let id = order[next_arc[x]];
-                    let a = &self.arcs[id as usize];
+                    let at = next_arc[x];
+                    let a = &csr[at];
                     let y = a.to as usize;
                     if a.residual > 0
                         && level[y] == level[x].wrapping_add(1)
                         && a.cost + potential[x] - potential[y] == 0
                     {
-                        path.push(id);
+                        path.push(at as u32);
                         x = y;
                         advanced = true;
                         break;
@@ -299,8 +331,9 @@ impl MinCostFlow {
                     // Dead end: retreat one arc and never enter x again in this phase.
                     level[x] = u32::MAX;
                     match path.pop() {
-                        Some(id) => {
-                            x = self.arcs[id as usize].from as usize;
+                        Some(at) => {
+                            // The arc's tail is the head of its reverse arc.
+                            x = csr[csr[at as usize].rev as usize].to as usize;
                             next_arc[x] += 1;
                         }
                         None => break,
@@ -308,6 +341,22 @@ impl MinCostFlow {
                 }
             }
         }
+        if std::env::var("FLOWDBG").is_ok() {
+            eprintln!(
+                "flow: n {} arcs {} sent {} phases {} pops {} scans {} {:.1} ms",
+                n,
+                self.arcs.len(),
+                sent,
+                phases,
+                pops,
+                scans,
+                t0.elapsed().as_secs_f64() * 1e3
+            );
+        }
+        for (id, a) in self.arcs.iter_mut().enumerate() {
+            a.residual = csr[slot[id] as usize].residual;
+        }
+        self.potential = potential;
         let cost = self
             .capacity
             .iter()
@@ -315,6 +364,15 @@ impl MinCostFlow {
             .map(|(k, cap)| (cap - self.arcs[2 * k].residual) * self.arcs[2 * k].cost)
             .sum();
         Ok(FlowResult { flow: sent, cost })
+    }
+
+    /// Node potentials `π` left by [`MinCostFlow::solve`] (0 before it runs). After a solve, every
+    /// arc with residual capacity between nodes reachable from the source in the initial network
+    /// has a non-negative reduced cost `cost + π(from) − π(to)`: the certificate that the flow
+    /// is of least cost for its value. (Nodes unreachable from the source in the initial network
+    /// never carry flow; their potentials mean nothing.)
+    pub fn potential(&self, node: usize) -> i64 {
+        self.potential.get(node).copied().unwrap_or(0)
     }
 
     /// Shortest distances from the source over arcs with residual capacity (Bellman–Ford in arc
@@ -350,6 +408,66 @@ impl MinCostFlow {
             .into_iter()
             .map(|d| if d >= INF { 0 } else { d })
             .collect())
+    }
+}
+
+/// A monotone priority queue for Dijkstra (radix heap): keys popped never decrease, and a key
+/// pushed is never below the last key popped. Entry `(k, x)` sits in bucket `⌈log₂(k ⊕ last + 1)⌉`,
+/// so each entry moves at most 64 times; ties pop in an unspecified (but deterministic) order.
+struct RadixHeap {
+    last: u64,
+    len: usize,
+    buckets: [Vec<(u64, u32)>; 65],
+}
+
+impl Default for RadixHeap {
+    fn default() -> Self {
+        Self {
+            last: 0,
+            len: 0,
+            buckets: std::array::from_fn(|_| Vec::new()),
+        }
+    }
+}
+
+impl RadixHeap {
+    fn clear(&mut self) {
+        self.last = 0;
+        self.len = 0;
+        for b in &mut self.buckets {
+            b.clear();
+        }
+    }
+
+    fn bucket(key: u64, last: u64) -> usize {
+        (64 - (key ^ last).leading_zeros()) as usize
+    }
+
+    fn push(&mut self, key: i64, node: u32) {
+        let key = key as u64;
+        debug_assert!(key >= self.last);
+        self.buckets[Self::bucket(key, self.last)].push((key, node));
+        self.len += 1;
+    }
+
+    fn pop(&mut self) -> Option<(i64, u32)> {
+        if self.len == 0 {
+            return None;
+        }
+        if self.buckets[0].is_empty() {
+            let i = (1..65).find(|&i| !self.buckets[i].is_empty())?;
+            let moved = std::mem::take(&mut self.buckets[i]);
+            self.last = moved.iter().map(|e| e.0).min().unwrap_or(self.last);
+            for &(key, node) in &moved {
+                self.buckets[Self::bucket(key, self.last)].push((key, node));
+            }
+            // Keep the emptied vector's allocation for later use.
+            let mut moved = moved;
+            moved.clear();
+            self.buckets[i] = moved;
+        }
+        self.len -= 1;
+        self.buckets[0].pop().map(|(k, x)| (k as i64, x))
     }
 }
 

@@ -764,8 +764,25 @@ struct FlowOutcome {
     chosen: Vec<Vec<usize>>,
 }
 
+/// Per task, how many of its candidate edges (the best by score minus the volunteer's next
+/// fairness increment) the first sparse network of a flow round keeps; see [`flow_round`].
+fn core_edges_per_task(places: u32) -> usize {
+    2 * places as usize + 8
+}
+
 /// Solves the relaxation for the places still open, given the assignments fixed in `state`.
 /// Returns `None` when nothing more can be assigned.
+///
+/// The relaxation has one arc per candidate edge, but an optimal flow uses only a few of each
+/// task's candidates. So the flow is first solved on a *core*: every volunteer's fairness arcs
+/// and, per task, its best [`core_edges_per_task`] candidates. The result is then checked
+/// against the whole relaxation: (a) with the solver's final node potentials `π`, every left-out
+/// edge must have a non-negative reduced cost `−score + π(v) − π(t)` (the solver keeps that true
+/// for every residual arc of the core, so `π` then certifies that no cheaper flow of the same
+/// value exists in the whole network), and (b) no augmenting path may exist in the whole
+/// residual network (so the flow is maximum). Left-out edges that break (a), or lie on an
+/// augmenting path found for (b), join the core and the core is solved again. The answer is
+/// therefore exactly the relaxation's optimum, as if the whole network had been solved.
 fn flow_round(
     p: &Prepared,
     state: &State,
@@ -774,28 +791,32 @@ fn flow_round(
     let (nv, nt) = (p.instance.volunteers.len(), p.instance.tasks.len());
     let source = 0;
     let sink = 1 + nv + nt;
-    let mut net = MinCostFlow::new(nv + nt + 2);
-    let mut edge_arcs: Vec<(ArcId, usize)> = Vec::new();
-    let mut candidates = Vec::new();
+    let task_node = |t: usize| 1 + nv + t;
+    // Candidate edges, volunteer by volunteer (each volunteer's by task index):
+    // cand[vol_start[v]..vol_start[v + 1]], and each volunteer's cap on new assignments.
+    let mut cand: Vec<usize> = Vec::new();
+    let mut vol_start: Vec<usize> = Vec::with_capacity(nv + 1);
+    let mut cap = vec![0i64; nv];
     let mut spans: Vec<(i64, i64)> = Vec::new();
     let mut lengths: Vec<i64> = Vec::new();
     for v in 0..nv {
-        candidates.clear();
-        candidates.extend(p.volunteer_edges[v].iter().copied().filter(|&e| {
+        vol_start.push(cand.len());
+        let first = cand.len();
+        cand.extend(p.volunteer_edges[v].iter().copied().filter(|&e| {
             let t = p.edge(e).task;
             !forbidden[e]
                 && !state.assigned[e]
                 && state.places_left[t] > 0
                 && state.fits(p, v, t, None)
         }));
-        if candidates.is_empty() {
+        if cand.len() == first {
             continue;
         }
         // Cap on new assignments that no feasible plan can exceed: the most pairwise
         // non-overlapping candidates (earliest-end greedy is optimal) and the most candidates
         // fitting the minutes left (shortest first).
         spans.clear();
-        spans.extend(candidates.iter().map(|&e| {
+        spans.extend(cand[first..].iter().map(|&e| {
             let t = p.task(p.edge(e).task);
             (t.end, t.start)
         }));
@@ -809,7 +830,7 @@ fn flow_round(
             }
         }
         lengths.clear();
-        lengths.extend(candidates.iter().map(|&e| p.minutes[p.edge(e).task]));
+        lengths.extend(cand[first..].iter().map(|&e| p.minutes[p.edge(e).task]));
         lengths.sort_unstable();
         let mut left = p.budget(v) - state.used_minutes[v];
         let mut fitting = 0i64;
@@ -820,43 +841,174 @@ fn flow_round(
             left -= m;
             fitting += 1;
         }
-        let cap = disjoint.min(fitting);
-        if cap == 0 {
+        cap[v] = disjoint.min(fitting);
+        if cap[v] == 0 {
+            cand.truncate(first);
+        }
+    }
+    vol_start.push(cand.len());
+    if cand.is_empty() {
+        return Ok(None);
+    }
+    let volunteer_of = |pos: usize| p.edge(cand[pos]).volunteer;
+
+    // The core: per task, the best candidates by score minus the volunteer's next fairness
+    // increment (ties by edge id), all of them when there are few.
+    let mut in_core = vec![false; cand.len()];
+    let mut by_task: Vec<Vec<usize>> = vec![Vec::new(); nt];
+    for (pos, &e) in cand.iter().enumerate() {
+        by_task[p.edge(e).task].push(pos);
+    }
+    for (t, list) in by_task.iter_mut().enumerate() {
+        let keep = core_edges_per_task(state.places_left[t]);
+        if list.len() > keep {
+            let key = |pos: &usize| {
+                let (v, e) = (volunteer_of(*pos), cand[*pos]);
+                (
+                    std::cmp::Reverse(p.edge(e).score - p.marginal_cost(v, state.count(v))),
+                    e,
+                )
+            };
+            list.select_nth_unstable_by_key(keep - 1, key);
+            list.truncate(keep);
+        }
+        for &pos in list.iter() {
+            in_core[pos] = true;
+        }
+    }
+
+    loop {
+        let mut net = MinCostFlow::new(nv + nt + 2);
+        let mut arc_of: Vec<Option<ArcId>> = vec![None; cand.len()];
+        for v in 0..nv {
+            if cap[v] == 0 {
+                continue;
+            }
+            let node = 1 + v;
+            let already = state.count(v);
+            for k in 0..cap[v] {
+                net.add_arc(source, node, 1, p.marginal_cost(v, already + k))?;
+            }
+            for pos in vol_start[v]..vol_start[v + 1] {
+                if in_core[pos] {
+                    let e = cand[pos];
+                    let arc = net.add_arc(node, task_node(p.edge(e).task), 1, -p.edge(e).score)?;
+                    arc_of[pos] = Some(arc);
+                }
+            }
+        }
+        for t in 0..nt {
+            if state.places_left[t] > 0 {
+                net.add_arc(task_node(t), sink, i64::from(state.places_left[t]), 0)?;
+            }
+        }
+        let t0 = std::time::Instant::now();
+        let result = net.solve(source, sink, None)?;
+        if std::env::var("FLOWDBG").is_ok() {
+            eprintln!(
+                "core solve: {} core of {} cand, flow {}, {:.2} ms",
+                in_core.iter().filter(|&&b| b).count(),
+                cand.len(),
+                result.flow,
+                t0.elapsed().as_secs_f64() * 1e3
+            );
+        }
+        let carries = |pos: usize| arc_of[pos].is_some_and(|arc| net.flow_on(arc) > 0);
+
+        // (a) Reduced costs of the left-out edges.
+        let mut grew = false;
+        for pos in 0..cand.len() {
+            if in_core[pos] {
+                continue;
+            }
+            let edge = p.edge(cand[pos]);
+            let reduced = -edge.score + net.potential(1 + edge.volunteer)
+                - net.potential(task_node(edge.task));
+            if reduced < 0 {
+                in_core[pos] = true;
+                grew = true;
+            }
+        }
+        if grew {
             continue;
         }
-        let node = 1 + v;
-        let already = state.count(v);
-        for k in 0..cap {
-            net.add_arc(source, node, 1, p.marginal_cost(v, already + k))?;
+        // (b) Augmenting paths in the whole residual network: breadth-first from the volunteers
+        // with an unused fairness arc, volunteer → task over edges without flow, task →
+        // volunteer back over edges with flow, until a task with a free place is reached.
+        let mut used = vec![0i64; nv];
+        let mut task_flow = vec![0i64; nt];
+        let mut holders: Vec<Vec<usize>> = vec![Vec::new(); nt];
+        for pos in 0..cand.len() {
+            if carries(pos) {
+                let edge = p.edge(cand[pos]);
+                used[edge.volunteer] += 1;
+                task_flow[edge.task] += 1;
+                holders[edge.task].push(pos);
+            }
         }
-        for &e in &candidates {
-            let arc = net.add_arc(node, 1 + nv + p.edge(e).task, 1, -p.edge(e).score)?;
-            edge_arcs.push((arc, e));
+        // How each node was reached: the candidate position of the edge into it.
+        let mut volunteer_from: Vec<Option<usize>> = vec![None; nv];
+        let mut volunteer_seen = vec![false; nv];
+        let mut task_from: Vec<Option<usize>> = vec![None; nt];
+        let mut queue: Vec<usize> = (0..nv).filter(|&v| used[v] < cap[v]).collect();
+        for &v in &queue {
+            volunteer_seen[v] = true;
         }
-    }
-    if edge_arcs.is_empty() {
-        return Ok(None);
-    }
-    for t in 0..nt {
-        if state.places_left[t] > 0 {
-            net.add_arc(1 + nv + t, sink, i64::from(state.places_left[t]), 0)?;
+        let mut head = 0;
+        let mut open_tasks: Vec<usize> = Vec::new();
+        while head < queue.len() {
+            let v = queue[head];
+            head += 1;
+            for pos in vol_start[v]..vol_start[v + 1] {
+                let t = p.edge(cand[pos]).task;
+                if task_from[t].is_some() || carries(pos) {
+                    continue;
+                }
+                task_from[t] = Some(pos);
+                if task_flow[t] < i64::from(state.places_left[t]) {
+                    open_tasks.push(t);
+                    continue;
+                }
+                for &held in &holders[t] {
+                    let w = volunteer_of(held);
+                    if !volunteer_seen[w] {
+                        volunteer_seen[w] = true;
+                        volunteer_from[w] = Some(held);
+                        queue.push(w);
+                    }
+                }
+            }
         }
-    }
-    let result = net.solve(source, sink, None)?;
-    if result.flow == 0 {
-        return Ok(None);
-    }
-    let mut chosen = vec![Vec::new(); nv];
-    for (arc, e) in edge_arcs {
-        if net.flow_on(arc) > 0 {
-            chosen[p.edge(e).volunteer].push(e);
+        for &t in &open_tasks {
+            // Walk the path back, adding its left-out edges to the core.
+            let mut at = task_from[t];
+            while let Some(pos) = at {
+                if !in_core[pos] {
+                    in_core[pos] = true;
+                    grew = true;
+                }
+                let held_before = volunteer_from[volunteer_of(pos)];
+                at = held_before.and_then(|held| task_from[p.edge(cand[held]).task]);
+            }
         }
+        if grew {
+            continue;
+        }
+        if result.flow == 0 {
+            return Ok(None);
+        }
+        let mut chosen = vec![Vec::new(); nv];
+        for pos in 0..cand.len() {
+            if carries(pos) {
+                chosen[volunteer_of(pos)].push(cand[pos]);
+            }
+        }
+        return Ok(Some(FlowOutcome {
+            flow: result.flow,
+            cost: result.cost,
+            chosen,
+        }));
     }
-    Ok(Some(FlowOutcome {
-        flow: result.flow,
-        cost: result.cost,
-        chosen,
-    }))
 }
 
 /// Of the edges the flow gave volunteer `v` (each compatible with `v`'s fixed plan on its own),

@@ -11,6 +11,10 @@ use crate::matching::Ineligibility;
 /// another version gets `reset: true` after its pending mutations are handled.
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// The most mutations one sync request may push; a device with more pending pushes the oldest
+/// this many and the rest in the following requests.
+pub const MAX_MUTATIONS_PER_REQUEST: usize = 100;
+
 /// A device's push and pull in one request.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -106,5 +110,20 @@ pub struct JoinRequest {
 pub struct JoinResponse {
     pub token: String,
     pub volunteer_id: String,
+    pub village_id: String,
+}
+
+/// `POST /api/v1/login`: a coordinator exchanges the one-time code from their login link.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub code: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginResponse {
+    pub token: String,
+    pub coordinator_id: String,
     pub village_id: String,
 }

@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use super::apply::{apply, Actor, ApplyError, Outcome};
 use super::mutation::Mutation;
 use super::protocol::{
-    MutationResult, PatchOp, PushedMutation, SyncRequest, SyncResponse, SCHEMA_VERSION,
+    MutationResult, PatchOp, PushedMutation, SyncRequest, SyncResponse, MAX_MUTATIONS_PER_REQUEST,
+    SCHEMA_VERSION,
 };
 use super::record::{Record, RecordError};
 use super::store::MemoryStore;
@@ -94,7 +95,8 @@ impl Replica {
         Ok(outcome)
     }
 
-    /// The request that pushes every pending mutation and pulls what changed.
+    /// The request that pushes the pending mutations (the oldest
+    /// [`MAX_MUTATIONS_PER_REQUEST`]; the rest go in the next request) and pulls what changed.
     pub fn sync_request(&self) -> SyncRequest {
         SyncRequest {
             client_id: self.client_id.clone(),
@@ -103,6 +105,7 @@ impl Replica {
             mutations: self
                 .pending
                 .iter()
+                .take(MAX_MUTATIONS_PER_REQUEST)
                 .map(|p| PushedMutation {
                     id: p.id,
                     name: p.mutation.name().to_owned(),

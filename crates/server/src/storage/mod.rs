@@ -1,6 +1,20 @@
 //! All SQL lives here. Handlers call these methods and never see a `rusqlite` type, so the
 //! backing store can later become PostgreSQL for districts that run several server instances.
 
+mod auth;
+mod sync;
+mod tx_store;
+
+pub use auth::{
+    hash_secret, unix_now, AdminError, DeviceRow, JoinError, LoginError, LoginResponse, Principal,
+    PrincipalRole, TokenRow, DEMO_COORDINATOR, DEMO_INVITE_CODE, LOGIN_CODE_SECONDS,
+    MAX_NAME_CHARS,
+};
+pub use sync::{
+    check_limits, SyncError, MAX_ARG_STRING_CHARS, MAX_CLIENT_ID_CHARS, MAX_MUTATIONS_PER_REQUEST,
+    MAX_TOKEN_CHARS,
+};
+
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -33,6 +47,73 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX records_by_kind ON records (village_id, kind);
     CREATE INDEX records_by_version ON records (village_id, version);
     "#,
+    // 2: sync and identities. Deleted records stay as tombstones (`deleted = 1`, body `null`)
+    //    stamped with the version that deleted them, so the deletion reaches every device.
+    //    Sign-ups carry their task and volunteer as columns so the two look-ups the rules make
+    //    are index searches. Secrets (tokens, invite and login codes) are stored only as SHA-256.
+    r#"
+    ALTER TABLE records ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE records ADD COLUMN task_id TEXT;
+    ALTER TABLE records ADD COLUMN volunteer_id TEXT;
+    UPDATE records SET task_id = json_extract(body, '$.task'),
+                       volunteer_id = json_extract(body, '$.volunteer')
+     WHERE kind = 'signup';
+    CREATE INDEX records_signups_by_task ON records (village_id, task_id)
+     WHERE task_id IS NOT NULL;
+    CREATE INDEX records_signups_by_volunteer ON records (village_id, volunteer_id)
+     WHERE volunteer_id IS NOT NULL;
+    ALTER TABLE villages ADD COLUMN signup_seq INTEGER NOT NULL DEFAULT 0;
+
+    CREATE TABLE coordinators (
+        village_id TEXT NOT NULL REFERENCES villages(id),
+        id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (village_id, id)
+    ) STRICT;
+    CREATE TABLE tokens (
+        hash TEXT PRIMARY KEY,
+        village_id TEXT NOT NULL REFERENCES villages(id),
+        role TEXT NOT NULL CHECK (role IN ('volunteer', 'coordinator')),
+        subject TEXT NOT NULL,
+        label TEXT NOT NULL DEFAULT '',
+        created_at INTEGER NOT NULL,
+        last_used_at INTEGER,
+        revoked_at INTEGER
+    ) STRICT;
+    CREATE INDEX tokens_by_subject ON tokens (village_id, role, subject);
+    CREATE TABLE invite_codes (
+        hash TEXT PRIMARY KEY,
+        village_id TEXT NOT NULL REFERENCES villages(id),
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER,
+        revoked_at INTEGER
+    ) STRICT;
+    CREATE TABLE login_codes (
+        hash TEXT PRIMARY KEY,
+        village_id TEXT NOT NULL,
+        coordinator_id TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        used_at INTEGER,
+        FOREIGN KEY (village_id, coordinator_id) REFERENCES coordinators(village_id, id)
+    ) STRICT;
+    CREATE TABLE clients (
+        client_id TEXT PRIMARY KEY,
+        village_id TEXT NOT NULL REFERENCES villages(id),
+        user_key TEXT NOT NULL,
+        last_mutation_id INTEGER NOT NULL DEFAULT 0,
+        cookie INTEGER,
+        created_at INTEGER NOT NULL,
+        last_seen_at INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX clients_by_village ON clients (village_id);
+    CREATE TABLE client_view (
+        client_id TEXT NOT NULL REFERENCES clients(client_id),
+        key TEXT NOT NULL,
+        PRIMARY KEY (client_id, key)
+    ) STRICT, WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version this build writes and understands.
@@ -60,7 +141,39 @@ pub enum StorageError {
     Encode(#[from] serde_json::Error),
     #[error("the database lock was poisoned by a panic")]
     Poisoned,
+    #[error("the operating system's random source failed: {0}")]
+    Random(String),
+    #[error("{0}")]
+    Store(String),
 }
+
+impl StorageError {
+    /// The database was busy or locked: trying again later may succeed.
+    pub fn is_busy(&self) -> bool {
+        matches!(
+            self,
+            StorageError::Sqlite(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(e.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+        )
+    }
+}
+
+/// Lets the storage operations with their own error enums use `?` on database errors.
+macro_rules! from_storage_errors {
+    ($($error:ty),*) => {$(
+        impl From<rusqlite::Error> for $error {
+            fn from(e: rusqlite::Error) -> Self {
+                StorageError::from(e).into()
+            }
+        }
+        impl From<serde_json::Error> for $error {
+            fn from(e: serde_json::Error) -> Self {
+                StorageError::from(e).into()
+            }
+        }
+    )*};
+}
+from_storage_errors!(JoinError, LoginError, AdminError, SyncError);
 
 /// A handle to the database; cheap to clone. SQLite allows one writer, so one connection behind a
 /// mutex is both simple and correct; callers run these blocking methods on `spawn_blocking`.
@@ -126,10 +239,10 @@ impl Storage {
         })
     }
 
-    fn with_conn<T>(
+    fn with_conn<T, E: From<StorageError>>(
         &self,
-        f: impl FnOnce(&mut Connection) -> Result<T, StorageError>,
-    ) -> Result<T, StorageError> {
+        f: impl FnOnce(&mut Connection) -> Result<T, E>,
+    ) -> Result<T, E> {
         let mut conn = self.conn.lock().map_err(|_| StorageError::Poisoned)?;
         f(&mut conn)
     }

@@ -1,0 +1,513 @@
+//! `POST /api/v1/sync` as one database transaction: authenticate, bind the client id, apply the
+//! pushed mutations in order (each in a savepoint), bump the village version once, and pull the
+//! patch this device needs. Described in `docs/sync-protocol.md`.
+//!
+//! The pull's cost follows the change, not the database: `client_view` holds the keys the device
+//! has, and an incremental pull reads only records stamped after the device's cookie (an index
+//! range on `(village_id, version)`), deciding each one's visibility afresh.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+
+use linli_core::sync::protocol::{
+    MutationError, MutationResult, PatchOp, ResultStatus, SyncRequest, SyncResponse, SCHEMA_VERSION,
+};
+use linli_core::sync::visibility::visible;
+use linli_core::sync::{
+    apply, Actor, ApplyError, Mutation, Record, RecordKind, RejectCode, Role, Signup, Store,
+    StoreError,
+};
+use linli_core::{TaskId, Village, VolunteerId};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+
+use super::auth::{authenticate, unix_now, Principal};
+use super::tx_store::TxStore;
+use super::{Storage, StorageError};
+
+/// Most mutations one request may push; a device with more pushes them over several requests.
+pub const MAX_MUTATIONS_PER_REQUEST: usize = linli_core::sync::protocol::MAX_MUTATIONS_PER_REQUEST;
+/// Longest client id, in characters.
+pub const MAX_CLIENT_ID_CHARS: usize = 64;
+/// Longest string anywhere in a mutation's `args`, in characters (a task description is the
+/// longest real text). Longer ones are rejected as `invalid_args`.
+pub const MAX_ARG_STRING_CHARS: usize = 2000;
+/// Longest bearer token looked up (ours are 43 characters).
+pub const MAX_TOKEN_CHARS: usize = 256;
+
+/// Why a sync request failed as a whole. Nothing of the request was committed.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("the token is missing, unknown or revoked")]
+    Unauthorized,
+    #[error("client_id {0:?} is in use by another user; a device must choose a new client_id for each user")]
+    ClientIdInUse(String),
+    #[error("client_id must be 1-{MAX_CLIENT_ID_CHARS} printable characters")]
+    InvalidClientId,
+    #[error("{count} mutations pushed; the limit is {MAX_MUTATIONS_PER_REQUEST} per request")]
+    TooManyMutations { count: usize },
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+impl SyncError {
+    /// A fault worth retrying (the database was busy or failed); the request left no trace.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, SyncError::Storage(_))
+    }
+}
+
+pub(crate) fn village_version(conn: &Connection, village: &str) -> Result<i64, StorageError> {
+    Ok(conn
+        .prepare_cached("SELECT version FROM villages WHERE id = ?1")?
+        .query_row([village], |r| r.get(0))?)
+}
+
+pub(crate) fn set_village_version(
+    conn: &Connection,
+    village: &str,
+    version: i64,
+) -> Result<(), StorageError> {
+    conn.prepare_cached("UPDATE villages SET version = ?2 WHERE id = ?1")?
+        .execute(params![village, version])?;
+    Ok(())
+}
+
+struct ClientRow {
+    last_mutation_id: i64,
+    cookie: Option<i64>,
+}
+
+/// Finds the client row, creating it for this user on first use; another user's client id is
+/// refused.
+fn client_row(
+    conn: &Connection,
+    client_id: &str,
+    principal: &Principal,
+    now: i64,
+) -> Result<ClientRow, SyncError> {
+    let row: Option<(String, String, i64, Option<i64>)> = conn
+        .prepare_cached(
+            "SELECT village_id, user_key, last_mutation_id, cookie FROM clients WHERE client_id = ?1",
+        )
+        .map_err(StorageError::from)?
+        .query_row([client_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .optional()
+        .map_err(StorageError::from)?;
+    match row {
+        Some((village, user, last_mutation_id, cookie)) => {
+            if village != principal.village_id || user != principal.user_key() {
+                return Err(SyncError::ClientIdInUse(client_id.to_owned()));
+            }
+            Ok(ClientRow {
+                last_mutation_id,
+                cookie,
+            })
+        }
+        None => {
+            conn.prepare_cached(
+                "INSERT INTO clients (client_id, village_id, user_key, last_mutation_id, cookie,
+                                      created_at, last_seen_at)
+                 VALUES (?1, ?2, ?3, 0, NULL, ?4, ?4)",
+            )
+            .map_err(StorageError::from)?
+            .execute(params![
+                client_id,
+                principal.village_id,
+                principal.user_key(),
+                now
+            ])
+            .map_err(StorageError::from)?;
+            Ok(ClientRow {
+                last_mutation_id: 0,
+                cookie: None,
+            })
+        }
+    }
+}
+
+fn longest_string(value: &serde_json::Value) -> usize {
+    match value {
+        serde_json::Value::String(s) => s.chars().count(),
+        serde_json::Value::Array(items) => items.iter().map(longest_string).max().unwrap_or(0),
+        serde_json::Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| k.chars().count().max(longest_string(v)))
+            .max()
+            .unwrap_or(0),
+        _ => 0,
+    }
+}
+
+fn rejected(id: u64, code: RejectCode, message: String) -> MutationResult {
+    MutationResult {
+        id,
+        status: ResultStatus::Rejected,
+        outcome: None,
+        error: Some(MutationError {
+            code,
+            message,
+            reasons: Vec::new(),
+        }),
+    }
+}
+
+/// Checks the request's limits before any database work.
+pub fn check_limits(request: &SyncRequest) -> Result<(), SyncError> {
+    let id = &request.client_id;
+    if id.is_empty()
+        || id.chars().count() > MAX_CLIENT_ID_CHARS
+        || id.chars().any(|c| c.is_control() || c.is_whitespace())
+    {
+        return Err(SyncError::InvalidClientId);
+    }
+    if request.mutations.len() > MAX_MUTATIONS_PER_REQUEST {
+        return Err(SyncError::TooManyMutations {
+            count: request.mutations.len(),
+        });
+    }
+    Ok(())
+}
+
+impl Storage {
+    /// Handles one sync request for the holder of `token`: push, then pull, in one transaction.
+    /// On `Err` nothing of the request was committed.
+    pub fn sync(&self, token: &str, request: &SyncRequest) -> Result<SyncResponse, SyncError> {
+        check_limits(request)?;
+        if token.is_empty() || token.len() > MAX_TOKEN_CHARS {
+            return Err(SyncError::Unauthorized);
+        }
+        let now = unix_now();
+        self.with_conn(|conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(StorageError::from)?;
+            let principal = authenticate(&tx, token, now)?.ok_or(SyncError::Unauthorized)?;
+            let actor = principal.actor();
+            let client = client_row(&tx, &request.client_id, &principal, now)?;
+            let village = principal.village_id.as_str();
+            let version = village_version(&tx, village)?;
+
+            // Push: every mutation exactly once, in id order.
+            let mut store = TxStore::new(&tx, village, version + 1);
+            let mut last = client.last_mutation_id;
+            let mut results = Vec::new();
+            let mut pushed: Vec<_> = request.mutations.iter().collect();
+            pushed.sort_by_key(|m| m.id);
+            for pushed in pushed {
+                let Ok(id) = i64::try_from(pushed.id) else {
+                    break;
+                };
+                if id <= last {
+                    continue; // a retry of something already processed
+                }
+                if id != last + 1 {
+                    break; // a gap: the missing mutation must come first
+                }
+                last = id;
+                let mutation = match Mutation::from_wire(&pushed.name, pushed.args.clone()) {
+                    Ok(m) => m,
+                    Err(message) => {
+                        results.push(rejected(pushed.id, RejectCode::InvalidArgs, message));
+                        continue;
+                    }
+                };
+                let longest = longest_string(&pushed.args);
+                if longest > MAX_ARG_STRING_CHARS {
+                    results.push(rejected(
+                        pushed.id,
+                        RejectCode::InvalidArgs,
+                        format!(
+                            "a text of {longest} characters is longer than the limit of \
+                             {MAX_ARG_STRING_CHARS}"
+                        ),
+                    ));
+                    continue;
+                }
+                let before = store.changed().clone();
+                tx.execute_batch("SAVEPOINT mutation")
+                    .map_err(StorageError::from)?;
+                match apply(&mutation, &actor, &mut store) {
+                    Ok(outcome) => {
+                        tx.execute_batch("RELEASE mutation")
+                            .map_err(StorageError::from)?;
+                        results.push(MutationResult {
+                            id: pushed.id,
+                            status: ResultStatus::Applied,
+                            outcome: Some(outcome),
+                            error: None,
+                        });
+                    }
+                    Err(ApplyError::Rejected(rejection)) => {
+                        tx.execute_batch("ROLLBACK TO mutation; RELEASE mutation")
+                            .map_err(StorageError::from)?;
+                        store.restore_changed(before);
+                        results.push(MutationResult {
+                            id: pushed.id,
+                            status: ResultStatus::Rejected,
+                            outcome: None,
+                            error: Some(MutationError {
+                                code: rejection.code,
+                                message: rejection.message,
+                                reasons: rejection.reasons,
+                            }),
+                        });
+                    }
+                    Err(ApplyError::Store(StoreError(message))) => {
+                        return Err(StorageError::Store(message).into());
+                    }
+                }
+            }
+            let version = if store.changed().is_empty() {
+                version
+            } else {
+                set_village_version(&tx, village, version + 1)?;
+                version + 1
+            };
+
+            // Pull.
+            let cookie = request.cookie.and_then(|c| i64::try_from(c).ok());
+            let incremental = match (cookie, client.cookie) {
+                (Some(sent), Some(stored)) => {
+                    sent == stored && sent <= version && request.schema_version == SCHEMA_VERSION
+                }
+                _ => false,
+            };
+            let patch = if let (true, Some(since)) = (incremental, cookie) {
+                pull_since(&store, &tx, &actor, &request.client_id, since)?
+            } else {
+                pull_all(&store, &tx, &actor, Some(&request.client_id))?
+            };
+            tx.prepare_cached(
+                "UPDATE clients SET last_mutation_id = ?2, cookie = ?3, last_seen_at = ?4
+                 WHERE client_id = ?1",
+            )
+            .map_err(StorageError::from)?
+            .execute(params![request.client_id, last, version, now])
+            .map_err(StorageError::from)?;
+            drop(store);
+            tx.commit().map_err(StorageError::from)?;
+            Ok(SyncResponse {
+                cookie: version as u64,
+                last_mutation_id: last as u64,
+                reset: !incremental,
+                patch,
+                results,
+            })
+        })
+    }
+
+    /// Every record of a village that `actor` may see, as `(key, body)` in key order: what a
+    /// device of that user must hold after a full sync (used by tests and the simulation).
+    pub fn visible_records(
+        &self,
+        actor: &Actor,
+    ) -> Result<Vec<(String, serde_json::Value)>, StorageError> {
+        self.with_conn(|conn| {
+            let tx = conn.transaction()?;
+            let store = TxStore::new(&tx, actor.village.as_str(), i64::MAX);
+            let patch = pull_all(&store, &tx, actor, None)?;
+            let mut out: Vec<(String, serde_json::Value)> = patch
+                .into_iter()
+                .filter_map(|op| match op {
+                    PatchOp::Put { key, value } => Some((key, value)),
+                    PatchOp::Del { .. } => None,
+                })
+                .collect();
+            out.sort_by(|a, b| a.0.cmp(&b.0));
+            Ok(out)
+        })
+    }
+
+    /// The village's current version (the newest cookie).
+    pub fn village_version(&self, village: &str) -> Result<i64, StorageError> {
+        self.with_conn(|conn| village_version(conn, village))
+    }
+}
+
+/// A read-only, memoising view of the transaction for deciding visibility during a pull: the
+/// same task and the same volunteer's sign-ups are asked for again and again.
+struct PullView<'a, 'c> {
+    inner: &'a TxStore<'c>,
+    records: RefCell<HashMap<String, Option<Record>>>,
+    by_volunteer: RefCell<HashMap<VolunteerId, Vec<Signup>>>,
+}
+
+impl<'a, 'c> PullView<'a, 'c> {
+    fn new(inner: &'a TxStore<'c>) -> Self {
+        PullView {
+            inner,
+            records: RefCell::default(),
+            by_volunteer: RefCell::default(),
+        }
+    }
+}
+
+fn read_only() -> StoreError {
+    StoreError("a pull does not write".into())
+}
+
+impl Store for PullView<'_, '_> {
+    fn get(&self, key: &str) -> Result<Option<Record>, StoreError> {
+        if let Some(hit) = self.records.borrow().get(key) {
+            return Ok(hit.clone());
+        }
+        let record = self.inner.get(key)?;
+        self.records
+            .borrow_mut()
+            .insert(key.to_owned(), record.clone());
+        Ok(record)
+    }
+    fn put(&mut self, _: Record) -> Result<(), StoreError> {
+        Err(read_only())
+    }
+    fn delete(&mut self, _: &str) -> Result<(), StoreError> {
+        Err(read_only())
+    }
+    fn signups_for_task(&self, task: &TaskId) -> Result<Vec<Signup>, StoreError> {
+        self.inner.signups_for_task(task)
+    }
+    fn signups_of_volunteer(&self, volunteer: &VolunteerId) -> Result<Vec<Signup>, StoreError> {
+        if let Some(hit) = self.by_volunteer.borrow().get(volunteer) {
+            return Ok(hit.clone());
+        }
+        let signups = self.inner.signups_of_volunteer(volunteer)?;
+        self.by_volunteer
+            .borrow_mut()
+            .insert(volunteer.clone(), signups.clone());
+        Ok(signups)
+    }
+    fn next_seq(&mut self) -> Result<u64, StoreError> {
+        Err(read_only())
+    }
+    fn village(&self) -> Result<Option<Village>, StoreError> {
+        self.inner.village()
+    }
+}
+
+fn store_fault(e: StoreError) -> StorageError {
+    StorageError::Store(e.0)
+}
+
+/// Sorts a patch so a fresh device can apply it in order: village, volunteers, beneficiaries,
+/// private parts, tasks, sign-ups (then by key).
+fn sort_patch(patch: &mut [PatchOp]) {
+    fn rank(op: &PatchOp) -> (Option<RecordKind>, &str) {
+        let key = match op {
+            PatchOp::Put { key, .. } | PatchOp::Del { key } => key.as_str(),
+        };
+        (RecordKind::of_key(key), key)
+    }
+    patch.sort_by(|a, b| rank(a).cmp(&rank(b)));
+}
+
+/// A reset: every record `actor` may see. With `client`, its `client_view` is rebuilt to match.
+fn pull_all(
+    store: &TxStore<'_>,
+    conn: &Connection,
+    actor: &Actor,
+    client: Option<&str>,
+) -> Result<Vec<PatchOp>, StorageError> {
+    let view = PullView::new(store);
+    // Volunteers never see other volunteers' profiles or sign-ups: skip reading those at all.
+    let (me, sql) = match &actor.role {
+        Role::Coordinator(_) => (
+            String::new(),
+            "SELECT key, body FROM records WHERE village_id = ?1 AND deleted = 0 AND ?2 = ''",
+        ),
+        Role::Volunteer(me) => (
+            me.as_str().to_owned(),
+            "SELECT key, body FROM records WHERE village_id = ?1 AND deleted = 0
+               AND NOT (kind = 'volunteer' AND key <> 'volunteer/' || ?2)
+               AND NOT (kind = 'signup' AND volunteer_id <> ?2)",
+        ),
+    };
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map(params![actor.village.as_str(), me], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+    })?;
+    let mut patch = Vec::new();
+    for row in rows {
+        let (key, body) = row?;
+        let value: serde_json::Value = serde_json::from_str(&body)?;
+        let record = Record::from_value(&key, value.clone())
+            .map_err(|e| StorageError::Store(e.to_string()))?;
+        if visible(actor, &record, &view).map_err(store_fault)? {
+            patch.push(PatchOp::Put { key, value });
+        }
+    }
+    if let Some(client) = client {
+        conn.prepare_cached("DELETE FROM client_view WHERE client_id = ?1")?
+            .execute([client])?;
+        let mut insert =
+            conn.prepare_cached("INSERT INTO client_view (client_id, key) VALUES (?1, ?2)")?;
+        for op in &patch {
+            if let PatchOp::Put { key, .. } = op {
+                insert.execute(params![client, key])?;
+            }
+        }
+    }
+    sort_patch(&mut patch);
+    Ok(patch)
+}
+
+/// An incremental pull: only records stamped after `since`, each put if visible now, or deleted
+/// from the device if it holds it and may no longer (or it was deleted).
+fn pull_since(
+    store: &TxStore<'_>,
+    conn: &Connection,
+    actor: &Actor,
+    client: &str,
+    since: i64,
+) -> Result<Vec<PatchOp>, StorageError> {
+    let view = PullView::new(store);
+    let mut changed: BTreeMap<String, Option<serde_json::Value>> = BTreeMap::new();
+    {
+        let mut stmt = conn.prepare_cached(
+            "SELECT key, body, deleted FROM records WHERE village_id = ?1 AND version > ?2",
+        )?;
+        let rows = stmt.query_map(params![actor.village.as_str(), since], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })?;
+        for row in rows {
+            let (key, body, deleted) = row?;
+            let value = if deleted != 0 {
+                None
+            } else {
+                Some(serde_json::from_str(&body)?)
+            };
+            changed.insert(key, value);
+        }
+    }
+    let mut add =
+        conn.prepare_cached("INSERT OR IGNORE INTO client_view (client_id, key) VALUES (?1, ?2)")?;
+    let mut remove =
+        conn.prepare_cached("DELETE FROM client_view WHERE client_id = ?1 AND key = ?2")?;
+    let mut patch = Vec::new();
+    for (key, value) in changed {
+        let show = match &value {
+            Some(value) => {
+                let record = Record::from_value(&key, value.clone())
+                    .map_err(|e| StorageError::Store(e.to_string()))?;
+                visible(actor, &record, &view).map_err(store_fault)?
+            }
+            None => false,
+        };
+        match (show, value) {
+            (true, Some(value)) => {
+                add.execute(params![client, key])?;
+                patch.push(PatchOp::Put { key, value });
+            }
+            _ => {
+                if remove.execute(params![client, key])? > 0 {
+                    patch.push(PatchOp::Del { key });
+                }
+            }
+        }
+    }
+    sort_patch(&mut patch);
+    Ok(patch)
+}

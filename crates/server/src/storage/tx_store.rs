@@ -1,0 +1,232 @@
+//! Core's [`Store`] over an open SQLite transaction: what `linli_core::sync::apply` reads and
+//! writes when the server runs a mutation authoritatively.
+//!
+//! Every write is stamped with the version this transaction will commit (`stamp`), deletions
+//! become tombstones, and records whose *visibility* depends on the written one are stamped too
+//! ("touched"), so that every device re-evaluates them at its next pull:
+//! - a sign-up changes who may see its task and the task's beneficiary (public and private);
+//! - a task changes who may see its beneficiary (before and after the change).
+
+use std::collections::BTreeSet;
+
+use linli_core::sync::{Record, RecordKind, Signup, Store, StoreError};
+use linli_core::{BeneficiaryId, TaskId, Village, VolunteerId};
+use rusqlite::{params, Connection, OptionalExtension};
+
+pub(crate) struct TxStore<'c> {
+    conn: &'c Connection,
+    village: String,
+    /// The version every write of this transaction is stamped with.
+    stamp: i64,
+    /// Keys stamped with `stamp` (written, deleted or touched).
+    changed: BTreeSet<String>,
+}
+
+fn fault(e: impl std::fmt::Display) -> StoreError {
+    StoreError(e.to_string())
+}
+
+fn parse(key: &str, body: &str) -> Result<Record, StoreError> {
+    let value: serde_json::Value = serde_json::from_str(body).map_err(fault)?;
+    Record::from_value(key, value).map_err(fault)
+}
+
+impl<'c> TxStore<'c> {
+    pub(crate) fn new(conn: &'c Connection, village: &str, stamp: i64) -> Self {
+        TxStore {
+            conn,
+            village: village.to_owned(),
+            stamp,
+            changed: BTreeSet::new(),
+        }
+    }
+
+    pub(crate) fn changed(&self) -> &BTreeSet<String> {
+        &self.changed
+    }
+
+    /// Forgets the keys of a mutation whose savepoint was rolled back.
+    pub(crate) fn restore_changed(&mut self, before: BTreeSet<String>) {
+        self.changed = before;
+    }
+
+    /// Re-stamps an existing record (or tombstone) so devices re-evaluate it.
+    fn touch(&mut self, key: String) -> Result<(), StoreError> {
+        let n = self
+            .conn
+            .prepare_cached(
+                "UPDATE records SET version = ?3 WHERE village_id = ?1 AND key = ?2 AND version < ?3",
+            )
+            .and_then(|mut s| s.execute(params![self.village, key, self.stamp]))
+            .map_err(fault)?;
+        if n > 0 {
+            self.changed.insert(key);
+        }
+        Ok(())
+    }
+
+    fn touch_beneficiary(&mut self, beneficiary: &BeneficiaryId) -> Result<(), StoreError> {
+        self.touch(format!("beneficiary/{}", beneficiary.as_str()))?;
+        self.touch(format!("beneficiary_private/{}", beneficiary.as_str()))
+    }
+
+    /// A sign-up of `task` changed: its task and the task's beneficiary may change visibility.
+    fn touch_task_relations(&mut self, task: &TaskId) -> Result<(), StoreError> {
+        self.touch(format!("task/{}", task.as_str()))?;
+        if let Some(beneficiary) = self.task(task)?.and_then(|t| t.beneficiary) {
+            self.touch_beneficiary(&beneficiary)?;
+        }
+        Ok(())
+    }
+
+    /// Before a task is written or deleted: its old beneficiary may lose visibility.
+    fn touch_old_task(&mut self, key: &str) -> Result<(), StoreError> {
+        if let Some(Record::Task(old)) = self.get(key)? {
+            if let Some(b) = old.beneficiary {
+                self.touch_beneficiary(&b)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn query_signups(&self, sql: &str, id: &str) -> Result<Vec<Signup>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(fault)?;
+        let rows = stmt
+            .query_map(params![self.village, id], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })
+            .map_err(fault)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (key, body) = row.map_err(fault)?;
+            if let Record::Signup(s) = parse(&key, &body)? {
+                out.push(s);
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl Store for TxStore<'_> {
+    fn get(&self, key: &str) -> Result<Option<Record>, StoreError> {
+        let body: Option<String> = self
+            .conn
+            .prepare_cached(
+                "SELECT body FROM records WHERE village_id = ?1 AND key = ?2 AND deleted = 0",
+            )
+            .and_then(|mut s| {
+                s.query_row(params![self.village, key], |r| r.get(0))
+                    .optional()
+            })
+            .map_err(fault)?;
+        body.map(|b| parse(key, &b)).transpose()
+    }
+
+    fn put(&mut self, record: Record) -> Result<(), StoreError> {
+        let key = record.key();
+        let kind = record.kind();
+        if kind == RecordKind::Task {
+            self.touch_old_task(&key)?;
+        }
+        let body = serde_json::to_string(&record.to_value()).map_err(fault)?;
+        let (task_id, volunteer_id) = match &record {
+            Record::Signup(s) => (
+                Some(s.task.as_str().to_owned()),
+                Some(s.volunteer.as_str().to_owned()),
+            ),
+            _ => (None, None),
+        };
+        self.conn
+            .prepare_cached(
+                "INSERT INTO records (village_id, key, kind, version, body, deleted, task_id, volunteer_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7)
+                 ON CONFLICT (village_id, key) DO UPDATE SET
+                   kind = excluded.kind, version = excluded.version, body = excluded.body,
+                   deleted = 0, task_id = excluded.task_id, volunteer_id = excluded.volunteer_id",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    self.village,
+                    key,
+                    kind.as_str(),
+                    self.stamp,
+                    body,
+                    task_id,
+                    volunteer_id
+                ])
+            })
+            .map_err(fault)?;
+        self.changed.insert(key);
+        match &record {
+            Record::Signup(s) => self.touch_task_relations(&s.task)?,
+            Record::Task(t) => {
+                if let Some(b) = &t.beneficiary {
+                    self.touch_beneficiary(b)?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn delete(&mut self, key: &str) -> Result<(), StoreError> {
+        let Some(old) = self.get(key)? else {
+            return Ok(());
+        };
+        if let Record::Task(_) = &old {
+            self.touch_old_task(key)?;
+        }
+        // The tombstone keeps no body (a deleted private record must not linger), but a
+        // sign-up keeps its task and volunteer columns.
+        self.conn
+            .prepare_cached(
+                "UPDATE records SET deleted = 1, body = 'null', version = ?3
+                 WHERE village_id = ?1 AND key = ?2",
+            )
+            .and_then(|mut s| s.execute(params![self.village, key, self.stamp]))
+            .map_err(fault)?;
+        self.changed.insert(key.to_owned());
+        if let Record::Signup(s) = &old {
+            self.touch_task_relations(&s.task)?;
+        }
+        Ok(())
+    }
+
+    fn signups_for_task(&self, task: &TaskId) -> Result<Vec<Signup>, StoreError> {
+        self.query_signups(
+            "SELECT key, body FROM records
+             WHERE village_id = ?1 AND task_id = ?2 AND kind = 'signup' AND deleted = 0
+             ORDER BY key",
+            task.as_str(),
+        )
+    }
+
+    fn signups_of_volunteer(&self, volunteer: &VolunteerId) -> Result<Vec<Signup>, StoreError> {
+        self.query_signups(
+            "SELECT key, body FROM records
+             WHERE village_id = ?1 AND volunteer_id = ?2 AND kind = 'signup' AND deleted = 0
+             ORDER BY key",
+            volunteer.as_str(),
+        )
+    }
+
+    fn next_seq(&mut self) -> Result<u64, StoreError> {
+        let seq: i64 = self
+            .conn
+            .prepare_cached(
+                "UPDATE villages SET signup_seq = signup_seq + 1 WHERE id = ?1 RETURNING signup_seq",
+            )
+            .and_then(|mut s| s.query_row([&self.village], |r| r.get(0)))
+            .map_err(fault)?;
+        Ok(seq as u64)
+    }
+
+    fn village(&self) -> Result<Option<Village>, StoreError> {
+        Ok(
+            match self.get(&format!("village/{}", self.village.as_str()))? {
+                Some(Record::Village(v)) => Some(v),
+                _ => None,
+            },
+        )
+    }
+}

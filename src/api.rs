@@ -1,0 +1,106 @@
+//! Every request the app makes to the server, in one place.
+
+use gloo_net::http::{Request, Response};
+use linli_core::sync::protocol::{
+    JoinRequest, JoinResponse, LoginRequest, LoginResponse, SyncRequest, SyncResponse,
+};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+/// Why a request did not produce an answer the app can use.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ApiFailure {
+    /// No connection (or the server could not be reached at all): try again later.
+    Network,
+    /// The device's token is unknown or revoked: the user must join or sign in again.
+    Unauthorized,
+    /// The server refused the request; `code` is its stable error code.
+    Refused {
+        status: u16,
+        code: String,
+        message: String,
+    },
+    /// The server is having trouble (5xx): try again later.
+    Server(u16),
+    /// The answer was not what this version of the app understands.
+    Decode(String),
+}
+
+impl ApiFailure {
+    /// Worth retrying later without the user doing anything.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, ApiFailure::Network | ApiFailure::Server(_))
+    }
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    error: ErrorDetail,
+}
+
+#[derive(Deserialize)]
+struct ErrorDetail {
+    code: String,
+    message: String,
+}
+
+async fn read<T: DeserializeOwned>(response: Response) -> Result<T, ApiFailure> {
+    let status = response.status();
+    if (200..300).contains(&status) {
+        return response
+            .json::<T>()
+            .await
+            .map_err(|e| ApiFailure::Decode(e.to_string()));
+    }
+    if status == 401 {
+        return Err(ApiFailure::Unauthorized);
+    }
+    if status >= 500 {
+        return Err(ApiFailure::Server(status));
+    }
+    match response.json::<ErrorBody>().await {
+        Ok(body) => Err(ApiFailure::Refused {
+            status,
+            code: body.error.code,
+            message: body.error.message,
+        }),
+        Err(e) => Err(ApiFailure::Decode(e.to_string())),
+    }
+}
+
+async fn post<B: serde::Serialize, T: DeserializeOwned>(
+    path: &str,
+    token: Option<&str>,
+    body: &B,
+) -> Result<T, ApiFailure> {
+    let mut request = Request::post(path);
+    if let Some(token) = token {
+        request = request.header("Authorization", &format!("Bearer {token}"));
+    }
+    let response = request
+        .json(body)
+        .map_err(|e| ApiFailure::Decode(e.to_string()))?
+        .send()
+        .await
+        .map_err(|_| ApiFailure::Network)?;
+    read(response).await
+}
+
+pub async fn sync(token: &str, request: &SyncRequest) -> Result<SyncResponse, ApiFailure> {
+    post("/api/v1/sync", Some(token), request).await
+}
+
+pub async fn join(request: &JoinRequest) -> Result<JoinResponse, ApiFailure> {
+    post("/api/v1/join", None, request).await
+}
+
+pub async fn login(code: &str) -> Result<LoginResponse, ApiFailure> {
+    post(
+        "/api/v1/login",
+        None,
+        &LoginRequest {
+            code: code.to_owned(),
+        },
+    )
+    .await
+}

@@ -1,0 +1,179 @@
+//! What this device keeps in local storage, and how it survives damage: a versioned JSON
+//! document holding the session and the sync replica (snapshot, cookie, pending queue).
+
+use linli_core::sync::{Actor, PendingMutation, Replica};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The storage key. One key, so a write is all-or-nothing.
+pub const STATE_KEY: &str = "linli.state";
+/// Version of the stored document's shape; a newer app migrates older documents.
+pub const STATE_VERSION: u32 = 1;
+
+/// Who this device is signed in as. The token is never shown to the user.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    pub token: String,
+    pub actor: Actor,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LocalState {
+    pub version: u32,
+    pub session: Option<Session>,
+    pub replica: Replica,
+}
+
+/// What loading found, for the user to be told.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LoadNote {
+    Fresh,
+    Loaded,
+    /// The document was damaged: `kept` pending changes were recovered, the rest of the data
+    /// will be downloaded again.
+    Repaired {
+        kept: usize,
+    },
+}
+
+impl LocalState {
+    pub fn new(client_id: String) -> Self {
+        LocalState {
+            version: STATE_VERSION,
+            session: None,
+            replica: Replica::new(client_id),
+        }
+    }
+
+    /// Reads the stored document. A damaged one is not thrown away: the session and every
+    /// pending mutation that can still be read are kept, and the snapshot is rebuilt by a full
+    /// pull (cookie cleared).
+    pub fn load(
+        stored: Option<&str>,
+        fresh_client_id: impl FnOnce() -> String,
+    ) -> (Self, LoadNote) {
+        let Some(text) = stored else {
+            return (LocalState::new(fresh_client_id()), LoadNote::Fresh);
+        };
+        if let Ok(state) = serde_json::from_str::<LocalState>(text) {
+            if state.version == STATE_VERSION {
+                return (state, LoadNote::Loaded);
+            }
+        }
+        let value: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+        let replica = &value["replica"];
+        let client_id = replica["client_id"]
+            .as_str()
+            .map(str::to_owned)
+            .unwrap_or_else(fresh_client_id);
+        let mut state = LocalState::new(client_id);
+        state.session = serde_json::from_value(value["session"].clone()).ok();
+        let pending: Vec<PendingMutation> = replica["pending"]
+            .as_array()
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|p| serde_json::from_value(p.clone()).ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let next = replica["next_mutation_id"].as_u64().unwrap_or(1);
+        state.replica.next_mutation_id = pending
+            .iter()
+            .map(|p| p.id + 1)
+            .max()
+            .unwrap_or(1)
+            .max(next);
+        let kept = pending.len();
+        state.replica.pending = pending;
+        (state, LoadNote::Repaired { kept })
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// The same state without the snapshot cache, for when storage is full: the pending queue
+    /// (the user's own work) is what must survive; the snapshot can be downloaded again.
+    pub fn without_snapshot(&self) -> LocalState {
+        let mut slim = self.clone();
+        slim.replica.snapshot.clear();
+        slim.replica.cookie = None;
+        slim
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use linli_core::model::{TaskId, VillageId, VolunteerId};
+    use linli_core::sync::{Mutation, Role};
+
+    fn signed_in() -> LocalState {
+        let mut state = LocalState::new("client-a".into());
+        state.session = Some(Session {
+            token: "secret".into(),
+            actor: Actor {
+                village: VillageId::new("vil-0001"),
+                role: Role::Volunteer(VolunteerId::new("v-0001")),
+            },
+        });
+        state.replica.cookie = Some(42);
+        state.replica.snapshot = vec![("task/t-1".into(), serde_json::json!({"x": 1}))];
+        for id in 1..=2 {
+            state.replica.pending.push(PendingMutation {
+                id,
+                mutation: Mutation::SignUp {
+                    task: TaskId::new(format!("t-{id}")),
+                },
+                client_time: None,
+            });
+        }
+        state.replica.next_mutation_id = 3;
+        state
+    }
+
+    #[test]
+    fn a_saved_state_loads_back_unchanged() {
+        let state = signed_in();
+        let (loaded, note) = LocalState::load(Some(&state.to_json()), || "new".into());
+        assert_eq!(note, LoadNote::Loaded);
+        assert_eq!(loaded, state);
+        let (fresh, note) = LocalState::load(None, || "new".into());
+        assert_eq!(
+            (fresh.replica.client_id.as_str(), note),
+            ("new", LoadNote::Fresh)
+        );
+    }
+
+    #[test]
+    fn a_damaged_store_keeps_session_and_readable_pending_changes_and_pulls_again() {
+        let mut value: Value = serde_json::from_str(&signed_in().to_json()).expect("json");
+        value["replica"]["snapshot"] = Value::String("garbage".into());
+        value["replica"]["pending"][1] = serde_json::json!({"id": 2, "mutation": "???"});
+        let (state, note) = LocalState::load(Some(&value.to_string()), || "new".into());
+        assert_eq!(note, LoadNote::Repaired { kept: 1 });
+        assert_eq!(
+            state.replica.client_id, "client-a",
+            "same device, same mutation ids"
+        );
+        assert_eq!(state.replica.pending.len(), 1);
+        assert_eq!(state.replica.next_mutation_id, 3, "ids are never reused");
+        assert_eq!(
+            state.replica.cookie, None,
+            "the snapshot is rebuilt by a full pull"
+        );
+        assert!(state.session.is_some());
+        let (state, note) = LocalState::load(Some("{not json"), || "new".into());
+        assert_eq!(note, LoadNote::Repaired { kept: 0 });
+        assert_eq!(state.replica.client_id, "new");
+    }
+
+    #[test]
+    fn a_slim_copy_keeps_the_queue_and_drops_the_cache() {
+        let slim = signed_in().without_snapshot();
+        assert!(slim.replica.snapshot.is_empty());
+        assert_eq!(slim.replica.cookie, None);
+        assert_eq!(slim.replica.pending.len(), 2);
+    }
+}
