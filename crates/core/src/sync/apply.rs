@@ -265,10 +265,16 @@ fn confirmed_count(store: &dyn Store, task: &TaskId) -> Result<u32, StoreError> 
 }
 
 /// The hard matching rules for `volunteer` on `task`, against their other confirmed tasks.
+///
+/// When the volunteer chose the task themselves (`self_chosen`), their weekly availability grid
+/// and "away" dates do not block it: the grid is how matching guesses when someone is free, and
+/// a person signing up for a time is the better source. Skills, overlaps with their other
+/// tasks, their hour limit and the beneficiary's wishes still apply.
 fn ineligibility(
     store: &dyn Store,
     task: &Task,
     volunteer: &Volunteer,
+    self_chosen: bool,
 ) -> Result<Vec<Ineligibility>, StoreError> {
     let Some(village) = store.village()? else {
         // The browser may not have the village yet; the server always has it and decides.
@@ -291,7 +297,11 @@ fn ineligibility(
     };
     let history = ServiceHistory::default();
     let ctx = MatchContext::new(&village, &beneficiaries, &commitments, &history);
-    Ok(check(&ctx, volunteer, task))
+    let mut reasons = check(&ctx, volunteer, task);
+    if self_chosen {
+        reasons.retain(|r| !matches!(r, Ineligibility::Unavailable | Ineligibility::Away { .. }));
+    }
+    Ok(reasons)
 }
 
 fn sign_up(
@@ -323,7 +333,7 @@ fn sign_up(
         }
         _ => {}
     }
-    let reasons = ineligibility(store, &task, &volunteer)?;
+    let reasons = ineligibility(store, &task, &volunteer, !by_coordinator)?;
     if !reasons.is_empty() {
         let message = reasons
             .iter()
@@ -410,7 +420,7 @@ fn promote(store: &mut dyn Store, task_id: &TaskId) -> Result<Option<VolunteerId
         let Some(volunteer) = store.volunteer(&signup.volunteer)? else {
             continue;
         };
-        if ineligibility(store, &task, &volunteer)?.is_empty() {
+        if ineligibility(store, &task, &volunteer, !signup.by_coordinator)?.is_empty() {
             signup.status = SignupStatus::Confirmed;
             let promoted = signup.volunteer.clone();
             store.put(Record::Signup(signup))?;

@@ -231,6 +231,28 @@ fn ineligible_sign_ups_are_rejected_with_every_reason() {
 }
 
 #[test]
+fn a_volunteer_may_sign_up_outside_their_usual_hours_but_a_coordinator_may_not_place_them_there() {
+    let mut store = world();
+    let mut evening_only = volunteer(1);
+    evening_only.availability = crate::matching::fixtures::all_week(18, 21);
+    store.insert(Record::Volunteer(evening_only));
+    // The visit is at 09:00: volunteer 1 says they can go, so they may.
+    sign_up(&mut store, 1, "t-1").expect("self sign-up outside the usual grid");
+    store.insert(Record::Task(visit("t-4", 1)));
+    let mut evening_only_2 = volunteer(2);
+    evening_only_2.availability = crate::matching::fixtures::all_week(18, 21);
+    store.insert(Record::Volunteer(evening_only_2));
+    let assign = Mutation::Assign {
+        task: TaskId::new("t-4"),
+        volunteer: VolunteerId::numbered(2),
+    };
+    assert_eq!(
+        code(apply(&assign, &coordinator(), &mut store)),
+        RejectCode::NotEligible
+    );
+}
+
+#[test]
 fn cancelled_tasks_take_no_sign_ups_and_bad_args_are_refused() {
     let mut store = world();
     apply(
