@@ -31,6 +31,13 @@ pub fn run() -> Result<(), String> {
         .current_dir(root());
     summary.extend(collect(&mut native)?);
 
+    step("sync server benchmark (real server on loopback, release)");
+    let mut server = Command::new("cargo");
+    server
+        .args(["bench", "--package", "linli-server", "--bench", "sync"])
+        .current_dir(root());
+    summary.extend(collect(&mut server)?);
+
     step("in-browser benchmark (wasm, release, headless Chromium)");
     let runner = build_tools
         .trunk

@@ -270,6 +270,8 @@ fn end_to_end(dist: &Path, server_binary: &Path) -> (usize, usize) {
         .args(["playwright", "test"])
         .env("LINLI_BASE_URL", &server.base_url)
         .env("LINLI_DIST_DIR", &site)
+        .env("LINLI_SERVER_BIN", server_binary)
+        .env("LINLI_DB", work.join("linli.sqlite3"))
         .env("PLAYWRIGHT_JSON_OUTPUT_NAME", &results)
         .current_dir(&e2e_dir)
         .status();

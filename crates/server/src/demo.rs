@@ -27,6 +27,13 @@ pub fn load(storage: &Storage) -> Result<DemoOutcome, StorageError> {
     Ok(DemoOutcome::Loaded { records: written })
 }
 
+/// The demo village's coordinator `c-demo` and invite code `DEMO-2026` (created once), and a
+/// fresh one-time login code for `c-demo`, returned for printing.
+pub fn identities(storage: &Storage) -> Result<String, StorageError> {
+    let demo = generate(&DemoParams::village());
+    storage.ensure_demo_identities(demo.village.id.as_str())
+}
+
 fn village_row(demo: &DemoVillage) -> VillageRow {
     VillageRow {
         id: demo.village.id.as_str().to_owned(),

@@ -13,6 +13,18 @@ pub enum ApiError {
     Unavailable(String),
     #[error("internal error: {0}")]
     Internal(String),
+    /// Missing, unknown or revoked bearer token (401 `unauthorized`).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Authenticated but refused (403), e.g. `client_id_in_use`, `invalid_invite`.
+    #[error("{message}")]
+    Forbidden { code: &'static str, message: String },
+    /// The request itself is wrong (400), e.g. `invalid_json`, `invalid_client_id`.
+    #[error("{message}")]
+    BadRequest { code: &'static str, message: String },
+    /// A limit other than the body size was exceeded (413), e.g. `too_many_mutations`.
+    #[error("{message}")]
+    TooLarge { code: &'static str, message: String },
 }
 
 impl ApiError {
@@ -21,6 +33,19 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            ApiError::Forbidden { code, .. }
+            | ApiError::BadRequest { code, .. }
+            | ApiError::TooLarge { code, .. } => code,
+            other => code_for(other.status()),
         }
     }
 }
@@ -31,7 +56,7 @@ impl IntoResponse for ApiError {
         if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
         }
-        error_response(status, code_for(status), &self.to_string())
+        error_response(status, self.code(), &self.to_string())
     }
 }
 

@@ -9,7 +9,7 @@ use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::Engine as _;
 use http_body_util::BodyExt;
@@ -103,6 +103,10 @@ fn inline_scripts(html: &str) -> Vec<&str> {
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/health", get(health))
+        .route("/v1/sync", post(crate::api::sync))
+        .route("/v1/join", post(crate::api::join))
+        .route("/v1/login", post(crate::api::login))
+        .route("/v1/openapi.json", get(openapi))
         .fallback(api_not_found);
     let dist = state.site.dist.clone();
     let static_files = ServeDir::new(&dist)
@@ -145,6 +149,10 @@ async fn health(State(state): State<AppState>) -> Result<Json<Health>, ApiError>
         version: env!("CARGO_PKG_VERSION"),
         database,
     }))
+}
+
+async fn openapi() -> Json<serde_json::Value> {
+    Json(crate::openapi::document())
 }
 
 async fn api_not_found(uri: Uri) -> ApiError {

@@ -3,10 +3,12 @@
 //! The rules themselves (what a task is, who may do what) live in `linli-core`; this crate only
 //! stores, authorises and transports.
 
+pub mod api;
 pub mod demo;
 pub mod error;
 pub mod http;
 pub mod match_cli;
+pub mod openapi;
 pub mod storage;
 
 use std::net::SocketAddr;
@@ -53,6 +55,11 @@ pub async fn serve(
         let outcome = demo::load(&storage)?;
         tracing::info!(?outcome, "demo village");
     }
+    let demo_login = if config.demo {
+        Some(demo::identities(&storage)?)
+    } else {
+        None
+    };
     let state = AppState {
         storage,
         site: Arc::new(Site::load(&config.dist)),
@@ -64,6 +71,11 @@ pub async fn serve(
             source,
         })?;
     let addr = listener.local_addr()?;
+    if let Some(code) = demo_login {
+        println!("demo coordinator login code: {code}");
+        println!("demo coordinator login link: http://{addr}/login#{code}");
+        println!("demo invite code: {}", storage::DEMO_INVITE_CODE);
+    }
     println!("listening on http://{addr}");
     tracing::info!(%addr, "listening");
     axum::serve(listener, http::router(state))

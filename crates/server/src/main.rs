@@ -33,12 +33,193 @@ enum Command {
         #[arg(long, env = "LINLI_DEMO")]
         demo: bool,
     },
+    /// Manage villages, coordinators, invites and tokens in the database (no server needed).
+    Admin {
+        /// SQLite database file.
+        #[arg(long, env = "LINLI_DB", default_value = "data/linli.sqlite3")]
+        db: PathBuf,
+        #[command(subcommand)]
+        action: AdminAction,
+    },
     /// Plan assignments for an instance file and print the plan as JSON (format: docs/matching.md).
     Match {
         /// The instance, as JSON; `-` reads standard input.
         #[arg(long)]
         input: String,
     },
+}
+
+#[derive(Subcommand)]
+enum AdminAction {
+    /// Create an empty village with one group per --group.
+    CreateVillage {
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "Asia/Shanghai")]
+        time_zone: String,
+        /// Offset of local time from UTC in minutes (480 for China).
+        #[arg(long, default_value_t = 480, allow_negative_numbers = true)]
+        utc_offset_minutes: i32,
+        /// A village group's name (repeat for several).
+        #[arg(long = "group", default_value = "第一村民小组")]
+        groups: Vec<String>,
+    },
+    /// Add a coordinator and print their one-time login link and code.
+    AddCoordinator {
+        #[arg(long)]
+        village: String,
+        #[arg(long)]
+        name: String,
+        /// The address people open the app at.
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        base_url: String,
+    },
+    /// Print a new invite code (and its /join link) for volunteers.
+    CreateInvite {
+        #[arg(long)]
+        village: String,
+        /// Days the code stays valid.
+        #[arg(long, default_value_t = 14)]
+        days: u32,
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        base_url: String,
+    },
+    /// Revoke every token of a user (`volunteer:v-0001`, `coordinator:c-1`) or an invite code.
+    Revoke {
+        #[arg(long, value_name = "ROLE:ID")]
+        token_of: Option<String>,
+        #[arg(long, value_name = "CODE")]
+        invite: Option<String>,
+        /// Only in this village (default: every village).
+        #[arg(long)]
+        village: Option<String>,
+    },
+    /// List a village's devices (client ids) and tokens.
+    ListDevices {
+        #[arg(long)]
+        village: String,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+enum AdminCliError {
+    #[error(transparent)]
+    Admin(#[from] linli_server::storage::AdminError),
+    #[error(transparent)]
+    Storage(#[from] linli_server::storage::StorageError),
+    #[error("{0}")]
+    Usage(String),
+}
+
+fn run_admin(db: &std::path::Path, action: AdminAction) -> ExitCode {
+    match admin(db, action) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("linli-server admin: {err}");
+            match err {
+                AdminCliError::Storage(_) => ExitCode::FAILURE,
+                _ => ExitCode::from(2),
+            }
+        }
+    }
+}
+
+fn admin(db: &std::path::Path, action: AdminAction) -> Result<(), AdminCliError> {
+    use linli_server::storage::{PrincipalRole, Storage};
+    let storage = Storage::open(db)?;
+    match action {
+        AdminAction::CreateVillage {
+            id,
+            name,
+            time_zone,
+            utc_offset_minutes,
+            groups,
+        } => {
+            storage.admin_create_village(&id, &name, &time_zone, utc_offset_minutes, &groups)?;
+            println!(
+                "created village {id} ({name}) with {} group(s)",
+                groups.len()
+            );
+        }
+        AdminAction::AddCoordinator {
+            village,
+            name,
+            base_url,
+        } => {
+            let (id, code) = storage.admin_add_coordinator(&village, &name)?;
+            println!("coordinator: {id}");
+            println!("login link (one use, 24 hours): {base_url}/login#{code}");
+            println!("login code: {code}");
+        }
+        AdminAction::CreateInvite {
+            village,
+            days,
+            base_url,
+        } => {
+            let code = storage.admin_create_invite(&village, days)?;
+            println!("invite code (valid {days} days): {code}");
+            println!("join link: {base_url}/join#{code}");
+        }
+        AdminAction::Revoke {
+            token_of,
+            invite,
+            village,
+        } => match (token_of, invite) {
+            (Some(user), None) => {
+                let (role, subject) = user
+                    .split_once(':')
+                    .and_then(|(r, s)| Some((PrincipalRole::parse(r)?, s)))
+                    .ok_or_else(|| {
+                        AdminCliError::Usage(format!(
+                            "--token-of wants volunteer:ID or coordinator:ID, not {user:?}"
+                        ))
+                    })?;
+                let n = storage.admin_revoke_tokens(village.as_deref(), role, subject)?;
+                println!("revoked {n} token(s) of {user}");
+            }
+            (None, Some(code)) => {
+                if storage.admin_revoke_invite(&code)? {
+                    println!("revoked the invite code");
+                } else {
+                    return Err(AdminCliError::Usage("no live invite with that code".into()));
+                }
+            }
+            _ => {
+                return Err(AdminCliError::Usage(
+                    "give exactly one of --token-of ROLE:ID or --invite CODE".into(),
+                ))
+            }
+        },
+        AdminAction::ListDevices { village } => {
+            let (devices, tokens) = storage.admin_list_devices(&village)?;
+            println!("devices ({}):", devices.len());
+            for d in devices {
+                println!(
+                    "  {}  user={}  last_mutation_id={}  cookie={}  last_seen={}",
+                    d.client_id,
+                    d.user,
+                    d.last_mutation_id,
+                    d.cookie.map_or("-".to_owned(), |c| c.to_string()),
+                    d.last_seen_at
+                );
+            }
+            println!("tokens ({}):", tokens.len());
+            for t in tokens {
+                println!(
+                    "  {}  {}  created={}  last_used={}  {}",
+                    t.user,
+                    t.label,
+                    t.created_at,
+                    t.last_used_at.map_or("-".to_owned(), |c| c.to_string()),
+                    t.revoked_at
+                        .map_or("live".to_owned(), |r| format!("revoked={r}"))
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 fn main() -> ExitCode {
@@ -59,6 +240,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Match { input } => return run_match(&input),
+        Command::Admin { db, action } => return run_admin(&db, action),
         Command::Serve {
             port,
             bind,

@@ -167,7 +167,10 @@ async fn health_reports_version_and_database() {
     assert_eq!(body["status"], "ok");
     assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(body["database"]["status"], "ok");
-    assert_eq!(body["database"]["schema_version"], 1);
+    assert_eq!(
+        body["database"]["schema_version"],
+        linli_server::storage::SCHEMA_VERSION
+    );
     assert!(
         server.db.exists(),
         "the SQLite file was created in a new directory"

@@ -2,6 +2,8 @@
 //!
 //! See the module documentation of [`crate::assign`] for what is optimal and what is heuristic.
 
+use std::collections::BinaryHeap;
+
 use serde::{Deserialize, Serialize};
 
 use super::flow::{ArcId, FlowError, MinCostFlow};
@@ -445,8 +447,15 @@ struct Prepared<'a> {
     base: Vec<i64>,
     /// Edge ids of each task, by volunteer index.
     task_edges: Vec<Vec<usize>>,
-    /// Edge ids of each volunteer, by task index.
+    /// Edge ids of each volunteer, by task index, and their tasks.
     volunteer_edges: Vec<Vec<usize>>,
+    volunteer_tasks: Vec<Vec<u32>>,
+    /// Each task's position when tasks are ordered by (end, start, index), and its inverse;
+    /// the same by (minutes, index).
+    end_rank: Vec<u32>,
+    by_end: Vec<u32>,
+    length_rank: Vec<u32>,
+    by_length: Vec<u32>,
 }
 
 impl<'a> Prepared<'a> {
@@ -515,13 +524,40 @@ impl<'a> Prepared<'a> {
             .iter()
             .map(|v| base_load(options, v.load_minutes))
             .collect();
+        let mut by_end: Vec<u32> = (0..nt as u32).collect();
+        by_end.sort_unstable_by_key(|&t| {
+            let slot = &instance.tasks[t as usize];
+            (slot.end, slot.start, t)
+        });
+        let mut by_length: Vec<u32> = (0..nt as u32).collect();
+        by_length.sort_unstable_by_key(|&t| (minutes[t as usize], t));
+        let ranks = |order: &[u32]| {
+            let mut rank = vec![0u32; nt];
+            for (r, &t) in order.iter().enumerate() {
+                rank[t as usize] = r as u32;
+            }
+            rank
+        };
+        let (end_rank, length_rank) = (ranks(&by_end), ranks(&by_length));
         Ok(Self {
             instance,
             weight: options.fairness_weight,
             minutes,
             base,
             task_edges,
+            volunteer_tasks: volunteer_edges
+                .iter()
+                .map(|list| {
+                    list.iter()
+                        .map(|&e| instance.edges[e].task as u32)
+                        .collect()
+                })
+                .collect(),
             volunteer_edges,
+            end_rank,
+            by_end,
+            length_rank,
+            by_length,
         })
     }
 
@@ -609,7 +645,10 @@ pub fn solve(instance: &Instance, options: &PlanOptions) -> Result<Plan, PlanErr
     let p = Prepared::new(instance, options)?;
     let no_edge_forbidden = vec![false; instance.edges.len()];
     let empty = State::new(&p);
-    let Some(relaxation) = flow_round(&p, &empty, &no_edge_forbidden)? else {
+    let Some(mut round) = FlowRound::new(&p, &empty, &no_edge_forbidden, Some(CORE_SLACK))? else {
+        return Ok(finish(&p, options, &empty, Objective::default(), 0, 0));
+    };
+    let Some(relaxation) = round.solve(&p)? else {
         return Ok(finish(&p, options, &empty, Objective::default(), 0, 0));
     };
     let upper_bound = Objective {
@@ -621,7 +660,7 @@ pub fn solve(instance: &Instance, options: &PlanOptions) -> Result<Plan, PlanErr
         if options.repair != RepairMode::Both && options.repair != strategy.mode() {
             continue;
         }
-        let (mut state, rounds) = repair(&p, options, &relaxation, strategy)?;
+        let (mut state, rounds) = repair(&p, options, &relaxation, &round, strategy)?;
         let moves = improve(&p, options, &mut state);
         let better = best.as_ref().is_none_or(|(b, _, _)| {
             objective_of(&p, options, &state) > objective_of(&p, options, b)
@@ -690,15 +729,23 @@ fn objective_of(p: &Prepared, options: &PlanOptions, state: &State) -> Objective
 ///   those assignments are fixed and the flow is solved again for the open places with the edges
 ///   still compatible. Repeats until a flow answer needs no trimming.
 /// * `ForbidAndResolve`: the edges trimmed away are forbidden and the whole flow is solved again
-///   from scratch, so other volunteers can move too. Repeats until a flow answer is feasible; on
-///   reaching `max_repair_rounds` the last answer is trimmed.
+///   (warm, from the previous optimal flow and potentials), so other volunteers can move too.
+///   Repeats until a flow answer is feasible; on reaching `max_repair_rounds` the last answer is
+///   trimmed.
 fn repair(
     p: &Prepared,
     options: &PlanOptions,
     relaxation: &FlowOutcome,
+    relaxation_round: &FlowRound,
     strategy: Repair,
 ) -> Result<(State, u32), PlanError> {
     let mut state = State::new(p);
+    // Forbid-and-resolve re-solves warm when the relaxation was pruned (large instances); small
+    // ones are rebuilt and solved from scratch, which is cheap there.
+    let mut warm = match strategy {
+        Repair::ForbidAndResolve if relaxation_round.pruned => Some(relaxation_round.clone()),
+        _ => None,
+    };
     let mut forbidden = vec![false; p.instance.edges.len()];
     let mut rounds = 0; // flow solves after the relaxation
     let mut outcome: Option<FlowOutcome> = None;
@@ -716,7 +763,12 @@ fn repair(
                 trimmed = true;
                 if let Repair::ForbidAndResolve = strategy {
                     for &e in chosen {
-                        forbidden[e] |= !keep.contains(&e);
+                        if !forbidden[e] && !keep.contains(&e) {
+                            forbidden[e] = true;
+                            if let Some(round) = warm.as_mut() {
+                                round.forbid(p, e)?;
+                            }
+                        }
                     }
                 }
             }
@@ -734,7 +786,13 @@ fn repair(
         if !trimmed || last_round {
             return Ok((state, rounds));
         }
-        outcome = flow_round(p, &state, &forbidden)?;
+        outcome = match warm.as_mut() {
+            Some(round) => round.solve(p)?,
+            None => match FlowRound::new(p, &state, &forbidden, Some(CORE_SLACK))? {
+                Some(mut round) => round.solve(p)?,
+                None => None,
+            },
+        };
         rounds += 1;
         if outcome.is_none() {
             return Ok((state, rounds));
@@ -765,251 +823,509 @@ struct FlowOutcome {
 }
 
 /// Per task, how many of its candidate edges (the best by score minus the volunteer's next
-/// fairness increment) the first sparse network of a flow round keeps; see [`flow_round`].
-fn core_edges_per_task(places: u32) -> usize {
-    2 * places as usize + 8
+/// fairness increment) the first sparse network of a flow round keeps: twice its open places
+/// plus `slack`; see [`FlowRound`].
+fn core_edges_per_task(places: u32, slack: usize) -> usize {
+    2 * places as usize + slack
 }
 
-/// Solves the relaxation for the places still open, given the assignments fixed in `state`.
-/// Returns `None` when nothing more can be assigned.
+/// The `slack` of [`core_edges_per_task`] used by [`solve`].
+const CORE_SLACK: usize = 8;
+
+/// Per volunteer, how many of their fairness arcs a pruned round starts with; see [`FlowRound`].
+const CORE_FAIRNESS_ARCS: i64 = 2;
+
+/// The relaxation for the places still open, given the assignments fixed in a [`State`], as a
+/// flow network that can be solved, changed (edges forbidden) and solved again warm.
 ///
-/// The relaxation has one arc per candidate edge, but an optimal flow uses only a few of each
-/// task's candidates. So the flow is first solved on a *core*: every volunteer's fairness arcs
-/// and, per task, its best [`core_edges_per_task`] candidates. The result is then checked
-/// against the whole relaxation: (a) with the solver's final node potentials `π`, every left-out
-/// edge must have a non-negative reduced cost `−score + π(v) − π(t)` (the solver keeps that true
-/// for every residual arc of the core, so `π` then certifies that no cheaper flow of the same
-/// value exists in the whole network), and (b) no augmenting path may exist in the whole
-/// residual network (so the flow is maximum). Left-out edges that break (a), or lie on an
-/// augmenting path found for (b), join the core and the core is solved again. The answer is
-/// therefore exactly the relaxation's optimum, as if the whole network had been solved.
-fn flow_round(
-    p: &Prepared,
-    state: &State,
-    forbidden: &[bool],
-) -> Result<Option<FlowOutcome>, PlanError> {
-    let (nv, nt) = (p.instance.volunteers.len(), p.instance.tasks.len());
-    let source = 0;
-    let sink = 1 + nv + nt;
-    let task_node = |t: usize| 1 + nv + t;
-    // Candidate edges, volunteer by volunteer (each volunteer's by task index):
-    // cand[vol_start[v]..vol_start[v + 1]], and each volunteer's cap on new assignments.
-    let mut cand: Vec<usize> = Vec::new();
-    let mut vol_start: Vec<usize> = Vec::with_capacity(nv + 1);
-    let mut cap = vec![0i64; nv];
-    let mut spans: Vec<(i64, i64)> = Vec::new();
-    let mut lengths: Vec<i64> = Vec::new();
-    for v in 0..nv {
-        vol_start.push(cand.len());
-        let first = cand.len();
-        cand.extend(p.volunteer_edges[v].iter().copied().filter(|&e| {
-            let t = p.edge(e).task;
-            !forbidden[e]
-                && !state.assigned[e]
-                && state.places_left[t] > 0
-                && state.fits(p, v, t, None)
-        }));
-        if cand.len() == first {
-            continue;
-        }
-        // Cap on new assignments that no feasible plan can exceed: the most pairwise
-        // non-overlapping candidates (earliest-end greedy is optimal) and the most candidates
-        // fitting the minutes left (shortest first).
-        spans.clear();
-        spans.extend(cand[first..].iter().map(|&e| {
-            let t = p.task(p.edge(e).task);
-            (t.end, t.start)
-        }));
-        spans.sort_unstable();
-        let mut disjoint = 0i64;
-        let mut free_from = i64::MIN;
-        for &(end, start) in &spans {
-            if start >= free_from {
-                disjoint += 1;
-                free_from = end;
-            }
-        }
-        lengths.clear();
-        lengths.extend(cand[first..].iter().map(|&e| p.minutes[p.edge(e).task]));
-        lengths.sort_unstable();
-        let mut left = p.budget(v) - state.used_minutes[v];
-        let mut fitting = 0i64;
-        for &m in &lengths {
-            if m > left {
-                break;
-            }
-            left -= m;
-            fitting += 1;
-        }
-        cap[v] = disjoint.min(fitting);
-        if cap[v] == 0 {
-            cand.truncate(first);
-        }
-    }
-    vol_start.push(cand.len());
-    if cand.is_empty() {
-        return Ok(None);
-    }
-    let volunteer_of = |pos: usize| p.edge(cand[pos]).volunteer;
+/// The relaxation has one arc per candidate edge and `cap` fairness arcs per volunteer, but an
+/// optimal flow uses only a few of each task's candidates and few fairness arcs. So when some
+/// task has more than [`core_edges_per_task`] candidates, the flow is solved on a *core*: per
+/// task its best candidates, per volunteer the first [`CORE_FAIRNESS_ARCS`] fairness arcs. The
+/// result is then checked against the whole relaxation: (a) with the solver's final node
+/// potentials `π`, every left-out arc must have a non-negative reduced cost (edge `v → t`:
+/// `−score + π(v) − π(t)`; fairness arc: `cost + π(source) − π(v)`, which only needs checking
+/// for the next arc of a volunteer who uses all of theirs, the costs being increasing). The
+/// solver keeps that true for every residual arc of the core, so `π` then certifies that no
+/// cheaper flow of the same value exists in the whole network. And (b) no augmenting path may
+/// exist in the whole residual network, so the flow is maximum. Left-out arcs that break (a),
+/// or lie on an augmenting path found for (b), join the core, and the solver continues from its
+/// current flow and potentials. The answer is therefore exactly the relaxation's optimum, as if
+/// the whole network had been solved. Rounds where no task has that many candidates use the
+/// whole network directly.
+#[derive(Clone)]
+struct FlowRound {
+    net: MinCostFlow,
+    /// Whether arcs were left out of the core (otherwise nothing needs checking), and the core's
+    /// `slack` (see [`core_edges_per_task`]).
+    pruned: bool,
+    slack: usize,
+    /// Candidate edges, volunteer by volunteer (each volunteer's by task index): those of `v`
+    /// are at positions `vol_start[v]..vol_start[v + 1]`; edge id, volunteer, task and score.
+    cand: Vec<usize>,
+    cand_volunteer: Vec<u32>,
+    cand_task: Vec<u32>,
+    cand_score: Vec<i64>,
+    vol_start: Vec<usize>,
+    /// Per volunteer, the cap on new assignments (0: no candidates, no arcs).
+    cap: Vec<i64>,
+    /// Per volunteer, assignments fixed and minutes left when the round was built.
+    already: Vec<i64>,
+    minutes_left: Vec<i64>,
+    /// Per volunteer, the fairness arcs in the core, cheapest first.
+    fairness: Vec<Vec<ArcId>>,
+    /// Open places per task when the round was built.
+    places: Vec<u32>,
+    /// Per candidate position: its arc, if it is in the core ([`NO_ARC`] otherwise).
+    arc_of: Vec<u32>,
+    /// Candidate positions in the core.
+    core: Vec<usize>,
+    /// Candidate positions grouped by task: those of task `t` are
+    /// `by_task[task_start[t]..task_start[t + 1]]`.
+    by_task: Vec<u32>,
+    task_start: Vec<usize>,
+    /// Per candidate position: forbidden since the round was built.
+    closed: Vec<bool>,
+}
 
-    // The core: per task, the best candidates by score minus the volunteer's next fairness
-    // increment (ties by edge id), all of them when there are few.
-    let mut in_core = vec![false; cand.len()];
-    let mut by_task: Vec<Vec<usize>> = vec![Vec::new(); nt];
-    for (pos, &e) in cand.iter().enumerate() {
-        by_task[p.edge(e).task].push(pos);
-    }
-    for (t, list) in by_task.iter_mut().enumerate() {
-        let keep = core_edges_per_task(state.places_left[t]);
-        if list.len() > keep {
-            let key = |pos: &usize| {
-                let (v, e) = (volunteer_of(*pos), cand[*pos]);
-                (
-                    std::cmp::Reverse(p.edge(e).score - p.marginal_cost(v, state.count(v))),
-                    e,
-                )
-            };
-            list.select_nth_unstable_by_key(keep - 1, key);
-            list.truncate(keep);
-        }
-        for &pos in list.iter() {
-            in_core[pos] = true;
-        }
-    }
-
-    loop {
-        let mut net = MinCostFlow::new(nv + nt + 2);
-        let mut arc_of: Vec<Option<ArcId>> = vec![None; cand.len()];
+impl FlowRound {
+    /// Builds the round's network: on a core with `core_slack` (see [`core_edges_per_task`]) if
+    /// that is given and some task has more candidates, otherwise on the whole network. Returns
+    /// `None` when nothing more can be assigned.
+    fn new(
+        p: &Prepared,
+        state: &State,
+        forbidden: &[bool],
+        core_slack: Option<usize>,
+    ) -> Result<Option<Self>, PlanError> {
+        let (nv, nt) = (p.instance.volunteers.len(), p.instance.tasks.len());
+        let mut cand: Vec<usize> = Vec::new();
+        let mut vol_start: Vec<usize> = Vec::with_capacity(nv + 1);
+        let mut cap = vec![0i64; nv];
+        let minutes_left: Vec<i64> = (0..nv)
+            .map(|v| p.budget(v) - state.used_minutes[v])
+            .collect();
+        let mut cand_volunteer: Vec<u32> = Vec::new();
+        let mut cand_task: Vec<u32> = Vec::new();
+        let mut cand_score: Vec<i64> = Vec::new();
+        let mut marks = vec![0u64; nt.div_ceil(64)];
         for v in 0..nv {
-            if cap[v] == 0 {
+            vol_start.push(cand.len());
+            let first = cand.len();
+            let left = minutes_left[v];
+            let fixed = !state.volunteer_plan[v].is_empty();
+            for (&e, &t) in p.volunteer_edges[v].iter().zip(&p.volunteer_tasks[v]) {
+                let t = t as usize;
+                if state.places_left[t] == 0
+                    || p.minutes[t] > left
+                    || (fixed && (state.assigned[e] || !state.fits(p, v, t, None)))
+                    || forbidden[e]
+                {
+                    continue;
+                }
+                cand.push(e);
+                cand_task.push(t as u32);
+                cand_score.push(p.edge(e).score);
+            }
+            if cand.len() == first {
                 continue;
             }
-            let node = 1 + v;
-            let already = state.count(v);
-            for k in 0..cap[v] {
-                net.add_arc(source, node, 1, p.marginal_cost(v, already + k))?;
+            cap[v] = assignment_cap(p, &cand_task[first..], left, &mut marks);
+            if cap[v] == 0 {
+                cand.truncate(first);
+                cand_task.truncate(first);
+                cand_score.truncate(first);
             }
-            for pos in vol_start[v]..vol_start[v + 1] {
+            cand_volunteer.resize(cand.len(), v as u32);
+        }
+        vol_start.push(cand.len());
+        if cand.is_empty() {
+            return Ok(None);
+        }
+        let already: Vec<i64> = (0..nv).map(|v| state.count(v)).collect();
+
+        // The core: per task, the best candidates by score minus the volunteer's next fairness
+        // increment (ties by edge id); all of them when there are few.
+        let mut task_count = vec![0usize; nt];
+        for &t in &cand_task {
+            task_count[t as usize] += 1;
+        }
+        let slack = core_slack.unwrap_or(usize::MAX / 4);
+        let keep = |t: usize| core_edges_per_task(state.places_left[t], slack);
+        let pruned = core_slack.is_some() && (0..nt).any(|t| task_count[t] > keep(t));
+        let mut in_core = vec![!pruned; cand.len()];
+        if pruned {
+            // Per task, a max-heap of its best candidates so far by (−(score − next fairness
+            // increment), edge id): the set kept is the `keep` smallest keys, whatever the order
+            // of the scan.
+            let mut best: Vec<BinaryHeap<(i64, usize, u32)>> = (0..nt)
+                .map(|t| BinaryHeap::with_capacity(keep(t).min(task_count[t])))
+                .collect();
+            for v in 0..nv {
+                let increment = p.marginal_cost(v, already[v]);
+                for pos in vol_start[v]..vol_start[v + 1] {
+                    let t = cand_task[pos] as usize;
+                    let entry = (increment - cand_score[pos], cand[pos], pos as u32);
+                    let heap = &mut best[t];
+                    if heap.len() < keep(t) {
+                        heap.push(entry);
+                    } else if heap.peek().is_some_and(|worst| entry < *worst) {
+                        heap.pop();
+                        heap.push(entry);
+                    }
+                }
+            }
+            for heap in best {
+                for (_, _, pos) in heap {
+                    in_core[pos as usize] = true;
+                }
+            }
+        }
+        // Arcs in a fixed order: per volunteer their fairness arcs, then their core edges; then
+        // task → sink for tasks with candidates.
+        let mut round = Self {
+            net: MinCostFlow::new(nv + nt + 2),
+            pruned,
+            slack,
+            cand,
+            cand_volunteer,
+            cand_task,
+            cand_score,
+            vol_start,
+            cap,
+            already,
+            minutes_left,
+            fairness: vec![Vec::new(); nv],
+            places: state.places_left.clone(),
+            arc_of: Vec::new(),
+            core: Vec::new(),
+            by_task: Vec::new(),
+            task_start: Vec::new(),
+            closed: Vec::new(),
+        };
+        let mut task_start = vec![0usize; nt + 1];
+        for t in 0..nt {
+            task_start[t + 1] = task_start[t] + task_count[t];
+        }
+        let mut fill = task_start.clone();
+        let mut by_task = vec![0u32; round.cand.len()];
+        for (pos, &t) in round.cand_task.iter().enumerate() {
+            by_task[fill[t as usize]] = pos as u32;
+            fill[t as usize] += 1;
+        }
+        round.by_task = by_task;
+        round.task_start = task_start;
+        round.arc_of = vec![NO_ARC; round.cand.len()];
+        round.closed = vec![false; round.cand.len()];
+        for v in 0..nv {
+            let arcs = if pruned {
+                round.cap[v].min(CORE_FAIRNESS_ARCS)
+            } else {
+                round.cap[v]
+            };
+            for _ in 0..arcs {
+                round.add_fairness_arc(p, v)?;
+            }
+            for pos in round.vol_start[v]..round.vol_start[v + 1] {
                 if in_core[pos] {
-                    let e = cand[pos];
-                    let arc = net.add_arc(node, task_node(p.edge(e).task), 1, -p.edge(e).score)?;
-                    arc_of[pos] = Some(arc);
+                    round.add_edge_arc(p, pos)?;
                 }
             }
         }
         for t in 0..nt {
-            if state.places_left[t] > 0 {
-                net.add_arc(task_node(t), sink, i64::from(state.places_left[t]), 0)?;
+            if task_count[t] > 0 {
+                let sink = round.sink(p);
+                round
+                    .net
+                    .add_arc(1 + nv + t, sink, i64::from(state.places_left[t]), 0)?;
             }
         }
-        let t0 = std::time::Instant::now();
-        let result = net.solve(source, sink, None)?;
-        if std::env::var("FLOWDBG").is_ok() {
-            eprintln!(
-                "core solve: {} core of {} cand, flow {}, {:.2} ms",
-                in_core.iter().filter(|&&b| b).count(),
-                cand.len(),
-                result.flow,
-                t0.elapsed().as_secs_f64() * 1e3
-            );
-        }
-        let carries = |pos: usize| arc_of[pos].is_some_and(|arc| net.flow_on(arc) > 0);
+        Ok(Some(round))
+    }
 
-        // (a) Reduced costs of the left-out edges.
-        let mut grew = false;
-        for pos in 0..cand.len() {
-            if in_core[pos] {
-                continue;
+    fn sink(&self, p: &Prepared) -> usize {
+        1 + p.instance.volunteers.len() + p.instance.tasks.len()
+    }
+
+    fn add_edge_arc(&mut self, p: &Prepared, pos: usize) -> Result<(), PlanError> {
+        let v = self.cand_volunteer[pos] as usize;
+        let task_node = 1 + p.instance.volunteers.len() + self.cand_task[pos] as usize;
+        let arc = self
+            .net
+            .add_arc(1 + v, task_node, 1, -self.cand_score[pos])?;
+        self.arc_of[pos] = arc.0 as u32;
+        self.core.push(pos);
+        Ok(())
+    }
+
+    /// Adds volunteer `v`'s next fairness arc to the core.
+    fn add_fairness_arc(&mut self, p: &Prepared, v: usize) -> Result<(), PlanError> {
+        let k = self.fairness[v].len() as i64;
+        let cost = p.marginal_cost(v, self.already[v] + k);
+        let arc = self.net.add_arc(FLOW_SOURCE, 1 + v, 1, cost)?;
+        self.fairness[v].push(arc);
+        Ok(())
+    }
+
+    /// Forbids edge `e` from now on (no effect if it is not a candidate of this round), and
+    /// lowers its volunteer's cap if their remaining candidates call for it: the network is then
+    /// the one [`FlowRound::new`] would build with `e` forbidden.
+    fn forbid(&mut self, p: &Prepared, e: usize) -> Result<(), PlanError> {
+        let v = p.edge(e).volunteer;
+        let range = self.vol_start[v]..self.vol_start[v + 1];
+        let Ok(i) = self.cand_task[range.clone()].binary_search(&(p.edge(e).task as u32)) else {
+            return Ok(());
+        };
+        let pos = range.start + i;
+        self.closed[pos] = true;
+        if self.arc_of[pos] != NO_ARC {
+            self.net.set_capacity(ArcId(self.arc_of[pos] as usize), 0)?;
+        }
+        let open: Vec<u32> = range
+            .filter(|&q| !self.closed[q])
+            .map(|q| self.cand_task[q])
+            .collect();
+        let mut marks = vec![0u64; p.instance.tasks.len().div_ceil(64)];
+        let cap = assignment_cap(p, &open, self.minutes_left[v], &mut marks);
+        // The dearest fairness arcs go (the flow uses the cheapest first).
+        for k in cap.max(0) as usize..self.fairness[v].len() {
+            self.net.set_capacity(self.fairness[v][k], 0)?;
+        }
+        self.fairness[v].truncate(cap.max(0) as usize);
+        self.cap[v] = self.cap[v].min(cap);
+        Ok(())
+    }
+
+    /// Solves (or re-solves warm) the relaxation exactly; `None` when no flow is possible.
+    fn solve(&mut self, p: &Prepared) -> Result<Option<FlowOutcome>, PlanError> {
+        let nv = p.instance.volunteers.len();
+        let sink = self.sink(p);
+        loop {
+            let result = self.net.solve(FLOW_SOURCE, sink, None)?;
+            let mut carries = vec![false; self.cand.len()];
+            let mut used = vec![0i64; nv];
+            for &pos in &self.core {
+                if self.net.flow_on(ArcId(self.arc_of[pos] as usize)) > 0 {
+                    carries[pos] = true;
+                    used[self.cand_volunteer[pos] as usize] += 1;
+                }
             }
-            let edge = p.edge(cand[pos]);
-            let reduced = -edge.score + net.potential(1 + edge.volunteer)
-                - net.potential(task_node(edge.task));
-            if reduced < 0 {
-                in_core[pos] = true;
-                grew = true;
+            let (mut grow_edges, mut grow_fairness) = (Vec::new(), Vec::new());
+            if self.pruned {
+                self.find_augmenting_paths(&carries, &used, &mut grow_edges, &mut grow_fairness);
+                self.check_reduced_costs(p, &used, &mut grow_edges, &mut grow_fairness);
+            }
+            if grow_edges.is_empty() && grow_fairness.is_empty() {
+                if result.flow == 0 {
+                    return Ok(None);
+                }
+                let mut chosen = vec![Vec::new(); nv];
+                for v in 0..nv {
+                    for pos in self.vol_start[v]..self.vol_start[v + 1] {
+                        if carries[pos] {
+                            chosen[v].push(self.cand[pos]);
+                        }
+                    }
+                }
+                return Ok(Some(FlowOutcome {
+                    flow: result.flow,
+                    cost: result.cost,
+                    chosen,
+                }));
+            }
+            grow_edges.sort_unstable();
+            grow_edges.dedup();
+            grow_fairness.sort_unstable();
+            grow_fairness.dedup();
+            // A volunteer who needs more fairness arcs gets all the rest (few, and it saves
+            // rounds of checking).
+            for v in grow_fairness {
+                while (self.fairness[v].len() as i64) < self.cap[v] {
+                    self.add_fairness_arc(p, v)?;
+                }
+            }
+            for pos in grow_edges {
+                self.add_edge_arc(p, pos)?;
             }
         }
-        if grew {
-            continue;
-        }
-        // (b) Augmenting paths in the whole residual network: breadth-first from the volunteers
-        // with an unused fairness arc, volunteer → task over edges without flow, task →
-        // volunteer back over edges with flow, until a task with a free place is reached.
-        let mut used = vec![0i64; nv];
-        let mut task_flow = vec![0i64; nt];
-        let mut holders: Vec<Vec<usize>> = vec![Vec::new(); nt];
-        for pos in 0..cand.len() {
-            if carries(pos) {
-                let edge = p.edge(cand[pos]);
-                used[edge.volunteer] += 1;
-                task_flow[edge.task] += 1;
-                holders[edge.task].push(pos);
+    }
+
+    /// Check (a): left-out arcs whose reduced cost under the solver's potentials is negative.
+    fn check_reduced_costs(
+        &self,
+        p: &Prepared,
+        used: &[i64],
+        grow_edges: &mut Vec<usize>,
+        grow_fairness: &mut Vec<usize>,
+    ) {
+        let nv = p.instance.volunteers.len();
+        let pot = self.net.potentials();
+        let task_pot = &pot[1 + nv..1 + nv + p.instance.tasks.len()];
+        // Per task, the most negative reduced costs first (at most as many as a core keeps per
+        // task, per check): (reduced cost, position).
+        let mut violations: Vec<(u32, i64, usize)> = Vec::new();
+        for v in 0..nv {
+            let pv = pot[1 + v];
+            for pos in self.vol_start[v]..self.vol_start[v + 1] {
+                let t = self.cand_task[pos];
+                let reduced = pv - self.cand_score[pos] - task_pot[t as usize];
+                if reduced < -1000000 && self.arc_of[pos] == NO_ARC && !self.closed[pos] {
+                    violations.push((t, reduced, pos));
+                }
+            }
+            let in_core = self.fairness[v].len() as i64;
+            if in_core < self.cap[v] && used[v] >= in_core {
+                let cost = p.marginal_cost(v, self.already[v] + in_core);
+                if cost + pot[FLOW_SOURCE] - pv < 0 {
+                    grow_fairness.push(v);
+                }
             }
         }
-        // How each node was reached: the candidate position of the edge into it.
-        let mut volunteer_from: Vec<Option<usize>> = vec![None; nv];
-        let mut volunteer_seen = vec![false; nv];
-        let mut task_from: Vec<Option<usize>> = vec![None; nt];
-        let mut queue: Vec<usize> = (0..nv).filter(|&v| used[v] < cap[v]).collect();
-        for &v in &queue {
-            volunteer_seen[v] = true;
+        violations.sort_unstable();
+        let mut i = 0;
+        while i < violations.len() {
+            let t = violations[i].0;
+            let keep = core_edges_per_task(self.places[t as usize], self.slack);
+            let mut j = i;
+            while j < violations.len() && violations[j].0 == t {
+                if j - i < keep {
+                    grow_edges.push(violations[j].2);
+                }
+                j += 1;
+            }
+            i = j;
         }
+    }
+
+    /// Check (b): augmenting paths in the whole residual network. A path runs source →
+    /// volunteer below their cap → task (edge without flow) → volunteer holding it (back over
+    /// an edge with flow) → … → a task with a free place. Searched breadth-first backwards from
+    /// the tasks with free places (few, when the flow is nearly maximum), so that a maximum flow
+    /// is confirmed cheaply. The left-out arcs on the paths found are collected.
+    fn find_augmenting_paths(
+        &self,
+        carries: &[bool],
+        used: &[i64],
+        grow_edges: &mut Vec<usize>,
+        grow_fairness: &mut Vec<usize>,
+    ) {
+        let (nv, nt) = (self.cap.len(), self.places.len());
+        let mut task_flow = vec![0u32; nt];
+        for &pos in &self.core {
+            if carries[pos] {
+                task_flow[self.cand_task[pos] as usize] += 1;
+            }
+        }
+        // For a reached volunteer, the edge (position) to the task that leads on; for a reached
+        // task, the volunteer holding it who leads on (`NONE` for a task with a free place).
+        const NONE: usize = usize::MAX;
+        let mut volunteer_next = vec![NONE; nv];
+        let mut task_seen = vec![false; nt];
+        let mut task_next = vec![NONE; nt];
+        let mut queue: Vec<usize> = (0..nt)
+            .filter(|&t| {
+                task_flow[t] < self.places[t] && self.task_start[t] < self.task_start[t + 1]
+            })
+            .collect();
+        for &t in &queue {
+            task_seen[t] = true;
+        }
+        let mut starts: Vec<usize> = Vec::new();
         let mut head = 0;
-        let mut open_tasks: Vec<usize> = Vec::new();
         while head < queue.len() {
-            let v = queue[head];
+            let t = queue[head];
             head += 1;
-            for pos in vol_start[v]..vol_start[v + 1] {
-                let t = p.edge(cand[pos]).task;
-                if task_from[t].is_some() || carries(pos) {
+            for &pos in &self.by_task[self.task_start[t]..self.task_start[t + 1]] {
+                let pos = pos as usize;
+                let w = self.cand_volunteer[pos] as usize;
+                if volunteer_next[w] != NONE || self.closed[pos] || carries[pos] {
                     continue;
                 }
-                task_from[t] = Some(pos);
-                if task_flow[t] < i64::from(state.places_left[t]) {
-                    open_tasks.push(t);
+                volunteer_next[w] = pos;
+                if used[w] < self.cap[w] {
+                    starts.push(w);
                     continue;
                 }
-                for &held in &holders[t] {
-                    let w = volunteer_of(held);
-                    if !volunteer_seen[w] {
-                        volunteer_seen[w] = true;
-                        volunteer_from[w] = Some(held);
-                        queue.push(w);
+                for held in self.vol_start[w]..self.vol_start[w + 1] {
+                    let h = self.cand_task[held] as usize;
+                    if carries[held] && !task_seen[h] {
+                        task_seen[h] = true;
+                        task_next[h] = w;
+                        queue.push(h);
                     }
                 }
             }
         }
-        for &t in &open_tasks {
-            // Walk the path back, adding its left-out edges to the core.
-            let mut at = task_from[t];
-            while let Some(pos) = at {
-                if !in_core[pos] {
-                    in_core[pos] = true;
-                    grew = true;
+        for w in starts {
+            if used[w] >= self.fairness[w].len() as i64 {
+                grow_fairness.push(w);
+            }
+            let mut w = w;
+            loop {
+                let pos = volunteer_next[w];
+                if self.arc_of[pos] == NO_ARC {
+                    grow_edges.push(pos);
                 }
-                let held_before = volunteer_from[volunteer_of(pos)];
-                at = held_before.and_then(|held| task_from[p.edge(cand[held]).task]);
+                match task_next[self.cand_task[pos] as usize] {
+                    NONE => break,
+                    next => w = next,
+                }
             }
         }
-        if grew {
-            continue;
-        }
-        if result.flow == 0 {
-            return Ok(None);
-        }
-        let mut chosen = vec![Vec::new(); nv];
-        for pos in 0..cand.len() {
-            if carries(pos) {
-                chosen[volunteer_of(pos)].push(cand[pos]);
-            }
-        }
-        return Ok(Some(FlowOutcome {
-            flow: result.flow,
-            cost: result.cost,
-            chosen,
-        }));
     }
 }
+
+/// Cap on the new assignments of a volunteer with candidate tasks `tasks` and `minutes_left`
+/// that no feasible plan can exceed: the most pairwise non-overlapping candidates (earliest-end
+/// greedy is optimal) and the most candidates fitting the minutes left (shortest first),
+/// whichever is smaller. `marks` is a scratch bit set of one bit per task, all clear (and left
+/// clear); marking the tasks' ranks in it visits them in rank order without sorting.
+fn assignment_cap(p: &Prepared, tasks: &[u32], minutes_left: i64, marks: &mut [u64]) -> i64 {
+    let visit =
+        |marks: &mut [u64], rank: &[u32], by_rank: &[u32], f: &mut dyn FnMut(usize) -> bool| {
+            for &t in tasks {
+                let r = rank[t as usize] as usize;
+                marks[r / 64] |= 1 << (r % 64);
+            }
+            let mut go = true;
+            for (w, word) in marks.iter_mut().enumerate() {
+                let mut bits = std::mem::take(word);
+                while go && bits != 0 {
+                    let r = w * 64 + bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    go = f(by_rank[r] as usize);
+                }
+            }
+        };
+    let mut disjoint = 0i64;
+    let mut free_from = i64::MIN;
+    visit(marks, &p.end_rank, &p.by_end, &mut |t| {
+        let task = p.task(t);
+        if task.start >= free_from {
+            disjoint += 1;
+            free_from = task.end;
+        }
+        true
+    });
+    let mut left = minutes_left;
+    let mut fitting = 0i64;
+    visit(marks, &p.length_rank, &p.by_length, &mut |t| {
+        if p.minutes[t] > left {
+            return false;
+        }
+        left -= p.minutes[t];
+        fitting += 1;
+        true
+    });
+    disjoint.min(fitting)
+}
+
+/// Marks a candidate position without an arc in [`FlowRound::arc_of`].
+const NO_ARC: u32 = u32::MAX;
+
+/// The source node of every flow round (volunteer `v` is node `1 + v`, task `t` is node
+/// `1 + volunteers + t`, the sink comes last).
+const FLOW_SOURCE: usize = 0;
 
 /// Of the edges the flow gave volunteer `v` (each compatible with `v`'s fixed plan on its own),
 /// the subset to keep: all of them if they fit together, otherwise the most tasks, then the
@@ -1168,11 +1484,12 @@ fn improve_once(p: &Prepared, state: &mut State) -> u32 {
         let mut best: Option<(i64, usize)> = None;
         for &e_in in &p.task_edges[t] {
             let w = p.edge(e_in).volunteer;
-            if w == v || state.assigned[e_in] || !state.fits(p, w, t, None) {
+            if w == v || state.assigned[e_in] {
                 continue;
             }
             let gain = p.edge(e_in).score - p.marginal_cost(w, state.count(w)) - release;
-            if gain > 0 && best.is_none_or(|(g, _)| gain > g) {
+            // The (dearer) rule check only for a gain that would be taken.
+            if gain > 0 && best.is_none_or(|(g, _)| gain > g) && state.fits(p, w, t, None) {
                 best = Some((gain, e_in));
             }
         }
@@ -1193,11 +1510,15 @@ const REPLAN_SEARCH_LIMIT: usize = 20_000;
 /// by depth-first search (capped at [`REPLAN_SEARCH_LIMIT`] nodes). Applies it and returns
 /// `true` if it is strictly better than their current tasks.
 fn replan_volunteer(p: &Prepared, state: &mut State, v: usize) -> bool {
+    let budget = p.budget(v);
     let mut candidates: Vec<usize> = p.volunteer_edges[v]
         .iter()
-        .copied()
-        .filter(|&e| state.assigned[e] || state.places_left[p.edge(e).task] > 0)
-        .filter(|&e| p.minutes[p.edge(e).task] <= p.budget(v))
+        .zip(&p.volunteer_tasks[v])
+        .filter(|&(&e, &t)| {
+            let t = t as usize;
+            (state.places_left[t] > 0 || state.assigned[e]) && p.minutes[t] <= budget
+        })
+        .map(|(&e, _)| e)
         .collect();
     if candidates.len() < 2 {
         return false;

@@ -630,29 +630,139 @@ proptest! {
     }
 }
 
+/// Random larger instance (30–90 volunteers × 4–14 tasks over two days, dense eligibility),
+/// where tasks have more candidates than a pruned flow round keeps in its core.
+fn random_large_instance(seed: u64) -> (Instance, PlanOptions) {
+    let mut rng = SplitMix64::new(seed);
+    let nv = 30 + rng.index(61);
+    let nt = 4 + rng.index(11);
+    let tasks: Vec<TaskSlot> = (0..nt)
+        .map(|t| {
+            let start = i64::from(rng.range(0, 1) * 1440 + rng.range(480, 1080));
+            let places = rng.range(1, 3);
+            TaskSlot {
+                id: format!("t{t}"),
+                start,
+                end: start + i64::from(rng.range(1, 6)) * 30,
+                places,
+                min_places: 1,
+            }
+        })
+        .collect();
+    // Half of the instances have "stars": volunteers who score best on every task but have
+    // little time, so each task's best candidates are busy and the core is not enough.
+    let stars = if rng.chance(0.5) {
+        8 + rng.index(10)
+    } else {
+        0
+    };
+    let volunteers: Vec<VolunteerSlot> = (0..nv)
+        .map(|v| VolunteerSlot {
+            id: format!("v{v}"),
+            remaining_minutes: if v < stars {
+                rng.range(1, 3) * 60
+            } else {
+                rng.range(0, 8) * 60
+            },
+            load_minutes: rng.range(0, 900),
+        })
+        .collect();
+    let density = 0.3 + 0.6 * rng.unit();
+    // Few distinct scores, so ties at the core's cut are common.
+    let levels = 2 + rng.index(20) as u32;
+    let mut edges = Vec::new();
+    for v in 0..nv {
+        for t in 0..nt {
+            if v < stars || rng.chance(density) {
+                let bonus = if v < stars { 200 } else { 0 };
+                edges.push(edge(v, t, bonus + i64::from(rng.range(0, levels)) * 5));
+            }
+        }
+    }
+    let options = PlanOptions {
+        fairness_weight: i64::from(rng.range(0, 4)),
+        load_unit_minutes: rng.range(30, 120),
+        ..PlanOptions::default()
+    };
+    (
+        Instance {
+            volunteers,
+            tasks,
+            edges,
+        },
+        options,
+    )
+}
+
+/// (flow, cost) of a flow round, solved.
+fn round_value(round: &mut FlowRound, p: &Prepared) -> Option<(i64, i64)> {
+    round.solve(p).unwrap().map(|o| (o.flow, o.cost))
+}
+
+/// Pruned rounds (with the default core and with tiny ones, which need many arcs added back)
+/// give exactly the whole network's optimum, also when re-solved warm after edges are
+/// forbidden.
 #[test]
-fn tmp_digest() {
-    let mut h: u64 = 0xcbf29ce484222325;
-    let mut per_mode = Vec::new();
-    for mode in [
-        RepairMode::FixAndExtend,
-        RepairMode::ForbidAndResolve,
-        RepairMode::Both,
-    ] {
-        let mut hm: u64 = 0xcbf29ce484222325;
-        for seed in 0..3000u64 {
-            for overlapping in [false, true] {
-                let (instance, mut options) =
-                    random_instance(seed.wrapping_mul(0x9E37_79B9), overlapping);
-                options.repair = mode;
-                let plan = solve(&instance, &options).unwrap();
-                for b in serde_json::to_string(&plan).unwrap().bytes() {
-                    h = (h ^ u64::from(b)).wrapping_mul(0x100000001b3);
-                    hm = (hm ^ u64::from(b)).wrapping_mul(0x100000001b3);
+fn pruned_flow_rounds_are_exact_also_after_forbidding_edges() {
+    let mut pruned_rounds = 0;
+    for seed in 0..600u64 {
+        let (instance, options) = random_large_instance(seed);
+        let p = Prepared::new(&instance, &options).unwrap();
+        let empty = State::new(&p);
+        let mut forbidden = vec![false; instance.edges.len()];
+        let slack = [CORE_SLACK, 0, 1, 3][seed as usize % 4];
+        let Some(mut warm) = FlowRound::new(&p, &empty, &forbidden, Some(slack)).unwrap() else {
+            continue;
+        };
+        pruned_rounds += usize::from(warm.pruned);
+        let mut rng = SplitMix64::new(seed ^ 0x5EED);
+        for round in 0..4 {
+            let whole = FlowRound::new(&p, &empty, &forbidden, None)
+                .unwrap()
+                .and_then(|mut r| round_value(&mut r, &p));
+            let outcome = warm.solve(&p).unwrap();
+            assert_eq!(
+                outcome.as_ref().map(|o| (o.flow, o.cost)),
+                whole,
+                "seed {seed} round {round}"
+            );
+            // Forbid some of the chosen edges (as forbid-and-resolve does) and a few others.
+            let Some(outcome) = outcome else { break };
+            let chosen: Vec<usize> = outcome.chosen.iter().flatten().copied().collect();
+            for _ in 0..1 + rng.index(4) {
+                let e = if rng.chance(0.7) && !chosen.is_empty() {
+                    chosen[rng.index(chosen.len())]
+                } else {
+                    rng.index(instance.edges.len())
+                };
+                if !forbidden[e] {
+                    forbidden[e] = true;
+                    warm.forbid(&p, e).unwrap();
                 }
             }
         }
-        per_mode.push(hm);
     }
-    println!("DIGEST {h:016x} {per_mode:x?}");
+    assert!(pruned_rounds > 400, "only {pruned_rounds} pruned rounds");
+}
+
+#[test]
+fn large_instances_obey_hard_rules_and_the_bound_is_the_whole_relaxation() {
+    for seed in 0..200u64 {
+        let (instance, options) = random_large_instance(seed);
+        let plan = solve(&instance, &options).unwrap();
+        check_hard_rules(&instance, &plan.assignments).unwrap();
+        assert_eq!(solve(&instance, &options).unwrap(), plan, "seed {seed}");
+        assert!(plan.objective <= plan.upper_bound, "seed {seed}");
+        let p = Prepared::new(&instance, &options).unwrap();
+        let no_edge_forbidden = vec![false; instance.edges.len()];
+        let whole = FlowRound::new(&p, &State::new(&p), &no_edge_forbidden, None)
+            .unwrap()
+            .and_then(|mut r| round_value(&mut r, &p))
+            .map_or(Objective::default(), |(flow, cost)| Objective {
+                filled: flow as u32,
+                net_score: -cost,
+            });
+        assert_eq!(plan.upper_bound, whole, "seed {seed}");
+        assert_eq!(plan.exact, plan.objective == whole, "seed {seed}");
+    }
 }

@@ -118,10 +118,12 @@ impl Replica {
 
     /// Applies a server response: patch onto the snapshot, drop every pending mutation the
     /// server has processed, keep rejections for the user. A response older than what this
-    /// device already has (a reordered, delayed reply) is ignored.
+    /// device already has (a reordered, delayed reply) is ignored, a reset too: applying a stale
+    /// reset would roll the snapshot back under a cookie the server still accepts. (The server
+    /// never answers with a cookie below the one sent, even after restoring a backup.)
     pub fn apply_response(&mut self, response: &SyncResponse) -> Result<(), RecordError> {
         if let Some(cookie) = self.cookie {
-            if response.cookie < cookie && !response.reset {
+            if response.cookie < cookie {
                 return Ok(());
             }
         }

@@ -494,6 +494,10 @@ mod replica {
             device, before,
             "a delayed older reply must not roll the device back"
         );
+        device
+            .apply_response(&response(8, 0, true, Vec::new()))
+            .expect("old reset");
+        assert_eq!(device, before, "nor may a delayed older reset");
         let mut rejected = response(10, 3, false, Vec::new());
         rejected.results.push(MutationResult {
             id: 3,

@@ -542,7 +542,7 @@ impl Storage {
                     now + i64::from(days) * 86_400
                 ],
             )?;
-            Ok(())
+            Ok::<_, StorageError>(())
         })?;
         Ok(code)
     }
@@ -616,7 +616,7 @@ impl Storage {
                     })
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
-            Ok((devices, tokens))
+            Ok::<_, StorageError>((devices, tokens))
         })?)
     }
 

@@ -11,8 +11,8 @@ pub use auth::{
     MAX_NAME_CHARS,
 };
 pub use sync::{
-    check_limits, SyncError, MAX_ARG_STRING_CHARS, MAX_CLIENT_ID_CHARS, MAX_MUTATIONS_PER_REQUEST,
-    MAX_TOKEN_CHARS,
+    check_limits, SyncError, MAX_ARG_STRING_CHARS, MAX_CLIENT_ID_CHARS, MAX_COOKIE,
+    MAX_MUTATIONS_PER_REQUEST, MAX_TOKEN_CHARS,
 };
 
 use std::path::{Path, PathBuf};
@@ -347,6 +347,42 @@ mod tests {
         drop(storage);
         let again = Storage::open(&path).expect("reopen");
         assert_eq!(again.health().expect("health").villages, 0);
+    }
+
+    #[test]
+    fn a_version_1_database_is_migrated_with_its_sign_ups_indexed() {
+        use linli_core::sync::Store;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("v1.sqlite3");
+        {
+            let conn = Connection::open(&path).expect("create");
+            conn.execute_batch(MIGRATIONS[0]).expect("migration 1");
+            conn.execute_batch(
+                r#"PRAGMA user_version = 1;
+                INSERT INTO villages (id, name, time_zone, utc_offset_minutes, version)
+                  VALUES ('vil', '村', 'Asia/Shanghai', 480, 3);
+                INSERT INTO records (village_id, key, kind, version, body) VALUES
+                  ('vil', 'signup/t-1/v-0001', 'signup', 2,
+                   '{"task":"t-1","volunteer":"v-0001","status":"confirmed","seq":1}');"#,
+            )
+            .expect("v1 data");
+        }
+        let storage = Storage::open(&path).expect("migrate");
+        assert_eq!(storage.health().expect("health").schema_version, 2);
+        assert_eq!(storage.village_version("vil").expect("version"), 3);
+        let found = storage
+            .with_conn(|conn| {
+                let store = tx_store::TxStore::new(conn, "vil", 4);
+                let by_task = store
+                    .signups_for_task(&linli_core::TaskId::new("t-1"))
+                    .map_err(|e| StorageError::Store(e.0))?;
+                let by_volunteer = store
+                    .signups_of_volunteer(&linli_core::VolunteerId::new("v-0001"))
+                    .map_err(|e| StorageError::Store(e.0))?;
+                Ok::<_, StorageError>((by_task.len(), by_volunteer.len()))
+            })
+            .expect("look-ups");
+        assert_eq!(found, (1, 1));
     }
 
     #[test]

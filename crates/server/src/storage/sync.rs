@@ -31,6 +31,8 @@ pub const MAX_CLIENT_ID_CHARS: usize = 64;
 /// Longest string anywhere in a mutation's `args`, in characters (a task description is the
 /// longest real text). Longer ones are rejected as `invalid_args`.
 pub const MAX_ARG_STRING_CHARS: usize = 2000;
+/// Largest cookie accepted: the largest integer a JavaScript number holds exactly.
+pub const MAX_COOKIE: u64 = (1 << 53) - 1;
 /// Longest bearer token looked up (ours are 43 characters).
 pub const MAX_TOKEN_CHARS: usize = 256;
 
@@ -43,6 +45,8 @@ pub enum SyncError {
     ClientIdInUse(String),
     #[error("client_id must be 1-{MAX_CLIENT_ID_CHARS} printable characters")]
     InvalidClientId,
+    #[error("cookie {0} is not one this server gives out (at most {MAX_COOKIE})")]
+    InvalidCookie(u64),
     #[error("{count} mutations pushed; the limit is {MAX_MUTATIONS_PER_REQUEST} per request")]
     TooManyMutations { count: usize },
     #[error(transparent)]
@@ -160,6 +164,9 @@ pub fn check_limits(request: &SyncRequest) -> Result<(), SyncError> {
     {
         return Err(SyncError::InvalidClientId);
     }
+    if let Some(cookie) = request.cookie.filter(|c| *c > MAX_COOKIE) {
+        return Err(SyncError::InvalidCookie(cookie));
+    }
     if request.mutations.len() > MAX_MUTATIONS_PER_REQUEST {
         return Err(SyncError::TooManyMutations {
             count: request.mutations.len(),
@@ -271,6 +278,15 @@ impl Storage {
                     sent == stored && sent <= version && request.schema_version == SCHEMA_VERSION
                 }
                 _ => false,
+            };
+            // A cookie from the future (the database was restored from a backup): move the
+            // village's version up to it, so the reset answer's cookie does not go backwards.
+            let version = match cookie {
+                Some(sent) if sent > version => {
+                    set_village_version(&tx, village, sent)?;
+                    sent
+                }
+                _ => version,
             };
             let patch = if let (true, Some(since)) = (incremental, cookie) {
                 pull_since(&store, &tx, &actor, &request.client_id, since)?
@@ -462,10 +478,24 @@ fn pull_since(
     let view = PullView::new(store);
     let mut changed: BTreeMap<String, Option<serde_json::Value>> = BTreeMap::new();
     {
-        let mut stmt = conn.prepare_cached(
-            "SELECT key, body, deleted FROM records WHERE village_id = ?1 AND version > ?2",
-        )?;
-        let rows = stmt.query_map(params![actor.village.as_str(), since], |r| {
+        // As in `pull_all`, a volunteer's pull skips other volunteers' profiles and sign-ups,
+        // which are never visible to them (so never in their `client_view` either).
+        let (me, sql) = match &actor.role {
+            Role::Coordinator(_) => (
+                String::new(),
+                "SELECT key, body, deleted FROM records
+                 WHERE village_id = ?1 AND version > ?2 AND ?3 = ''",
+            ),
+            Role::Volunteer(me) => (
+                me.as_str().to_owned(),
+                "SELECT key, body, deleted FROM records
+                 WHERE village_id = ?1 AND version > ?2
+                   AND NOT (kind = 'volunteer' AND key <> 'volunteer/' || ?3)
+                   AND NOT (kind = 'signup' AND volunteer_id <> ?3)",
+            ),
+        };
+        let mut stmt = conn.prepare_cached(sql)?;
+        let rows = stmt.query_map(params![actor.village.as_str(), since, me], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,

@@ -192,9 +192,11 @@ impl Store for TxStore<'_> {
         Ok(())
     }
 
+    // `INDEXED BY`: without statistics SQLite may prefer the primary key (to skip sorting) and
+    // scan the whole village; these look-ups must stay index searches.
     fn signups_for_task(&self, task: &TaskId) -> Result<Vec<Signup>, StoreError> {
         self.query_signups(
-            "SELECT key, body FROM records
+            "SELECT key, body FROM records INDEXED BY records_signups_by_task
              WHERE village_id = ?1 AND task_id = ?2 AND kind = 'signup' AND deleted = 0
              ORDER BY key",
             task.as_str(),
@@ -203,7 +205,7 @@ impl Store for TxStore<'_> {
 
     fn signups_of_volunteer(&self, volunteer: &VolunteerId) -> Result<Vec<Signup>, StoreError> {
         self.query_signups(
-            "SELECT key, body FROM records
+            "SELECT key, body FROM records INDEXED BY records_signups_by_volunteer
              WHERE village_id = ?1 AND volunteer_id = ?2 AND kind = 'signup' AND deleted = 0
              ORDER BY key",
             volunteer.as_str(),
