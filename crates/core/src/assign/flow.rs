@@ -498,10 +498,12 @@ impl MinCostFlow {
                 let deficits = std::mem::replace(&mut r.demand, vec![0; n]);
                 r.demand[source] = INF;
                 r.augment();
+                debug_assert!(r.supply.iter().all(|&s| s == 0), "excess left");
                 r.supply.fill(0);
                 r.supply[sink] = INF;
                 r.demand = deficits;
                 r.augment();
+                debug_assert!(r.demand.iter().all(|&d| d == 0), "deficit left");
                 r.supply.fill(0);
                 r.demand.fill(0);
             }

@@ -1026,15 +1026,14 @@ impl FlowRound {
             for _ in 0..arcs {
                 round.add_fairness_arc(p, v)?;
             }
-            for pos in round.vol_start[v]..round.vol_start[v + 1] {
-                if in_core[pos] {
-                    round.add_edge_arc(p, pos)?;
-                }
+            let range = round.vol_start[v]..round.vol_start[v + 1];
+            for pos in range.filter(|&pos| in_core[pos]) {
+                round.add_edge_arc(p, pos)?;
             }
         }
-        for t in 0..nt {
-            if task_count[t] > 0 {
-                let sink = round.sink(p);
+        let sink = round.sink(p);
+        for (t, &count) in task_count.iter().enumerate() {
+            if count > 0 {
                 round
                     .net
                     .add_arc(1 + nv + t, sink, i64::from(state.places_left[t]), 0)?;
@@ -1119,14 +1118,14 @@ impl FlowRound {
                 if result.flow == 0 {
                     return Ok(None);
                 }
-                let mut chosen = vec![Vec::new(); nv];
-                for v in 0..nv {
-                    for pos in self.vol_start[v]..self.vol_start[v + 1] {
-                        if carries[pos] {
-                            chosen[v].push(self.cand[pos]);
-                        }
-                    }
-                }
+                let chosen = (0..nv)
+                    .map(|v| {
+                        (self.vol_start[v]..self.vol_start[v + 1])
+                            .filter(|&pos| carries[pos])
+                            .map(|pos| self.cand[pos])
+                            .collect()
+                    })
+                    .collect();
                 return Ok(Some(FlowOutcome {
                     flow: result.flow,
                     cost: result.cost,
@@ -1169,7 +1168,7 @@ impl FlowRound {
             for pos in self.vol_start[v]..self.vol_start[v + 1] {
                 let t = self.cand_task[pos];
                 let reduced = pv - self.cand_score[pos] - task_pot[t as usize];
-                if reduced < -1000000 && self.arc_of[pos] == NO_ARC && !self.closed[pos] {
+                if reduced < 0 && self.arc_of[pos] == NO_ARC && !self.closed[pos] {
                     violations.push((t, reduced, pos));
                 }
             }
@@ -1246,9 +1245,14 @@ impl FlowRound {
                     starts.push(w);
                     continue;
                 }
-                for held in self.vol_start[w]..self.vol_start[w + 1] {
-                    let h = self.cand_task[held] as usize;
-                    if carries[held] && !task_seen[h] {
+                let range = self.vol_start[w]..self.vol_start[w + 1];
+                for (&h, _) in self.cand_task[range.clone()]
+                    .iter()
+                    .zip(&carries[range])
+                    .filter(|(_, &carried)| carried)
+                {
+                    let h = h as usize;
+                    if !task_seen[h] {
                         task_seen[h] = true;
                         task_next[h] = w;
                         queue.push(h);
