@@ -54,6 +54,9 @@ pub fn run() -> Result<(), String> {
         "wasm32-unknown-unknown",
         "--test",
         "wasm_bench",
+        "--",
+        // Without it the runner keeps the page's console output to itself.
+        "--nocapture",
     ])
     .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", runner)
     .env("CHROMEDRIVER", "/usr/bin/chromedriver")
