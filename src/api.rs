@@ -47,10 +47,13 @@ struct ErrorDetail {
 async fn read<T: DeserializeOwned>(response: Response) -> Result<T, ApiFailure> {
     let status = response.status();
     if (200..300).contains(&status) {
-        return response
-            .json::<T>()
+        // Parse to a `Value` first, then to `T`: every typed deserializer in the app reads from
+        // a `Value`, so each is compiled into the wasm once.
+        let value = response
+            .json::<serde_json::Value>()
             .await
-            .map_err(|e| ApiFailure::Decode(e.to_string()));
+            .map_err(|e| ApiFailure::Decode(e.to_string()))?;
+        return serde_json::from_value(value).map_err(|e| ApiFailure::Decode(e.to_string()));
     }
     if status == 401 {
         return Err(ApiFailure::Unauthorized);
@@ -58,7 +61,11 @@ async fn read<T: DeserializeOwned>(response: Response) -> Result<T, ApiFailure> 
     if status >= 500 {
         return Err(ApiFailure::Server(status));
     }
-    match response.json::<ErrorBody>().await {
+    let body = response
+        .json::<serde_json::Value>()
+        .await
+        .map_err(|e| ApiFailure::Decode(e.to_string()))?;
+    match serde_json::from_value::<ErrorBody>(body) {
         Ok(body) => Err(ApiFailure::Refused {
             status,
             code: body.error.code,
@@ -77,8 +84,9 @@ async fn post<B: serde::Serialize, T: DeserializeOwned>(
     if let Some(token) = token {
         request = request.header("Authorization", &format!("Bearer {token}"));
     }
+    let body = serde_json::to_value(body).map_err(|e| ApiFailure::Decode(e.to_string()))?;
     let response = request
-        .json(body)
+        .json(&body)
         .map_err(|e| ApiFailure::Decode(e.to_string()))?
         .send()
         .await

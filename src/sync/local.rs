@@ -55,12 +55,14 @@ impl LocalState {
         let Some(text) = stored else {
             return (LocalState::new(fresh_client_id()), LoadNote::Fresh);
         };
-        if let Ok(state) = serde_json::from_str::<LocalState>(text) {
+        // Typed data is only ever read from a `Value` (here, in sync responses and in records),
+        // so each type's deserializer is compiled once into the wasm, not once per input kind.
+        let value: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+        if let Ok(state) = serde_json::from_value::<LocalState>(value.clone()) {
             if state.version == STATE_VERSION {
                 return (state, LoadNote::Loaded);
             }
         }
-        let value: Value = serde_json::from_str(text).unwrap_or(Value::Null);
         let replica = &value["replica"];
         let client_id = replica["client_id"]
             .as_str()
@@ -90,7 +92,10 @@ impl LocalState {
     }
 
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+        // Through `Value`, like every other serialisation in the app (one serializer per type).
+        serde_json::to_value(self)
+            .map(|v| v.to_string())
+            .unwrap_or_default()
     }
 
     /// The same state without the snapshot cache, for when storage is full: the pending queue
