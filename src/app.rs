@@ -10,7 +10,8 @@ use crate::components::update_banner::UpdateBanner;
 use crate::i18n::{Lang, Msg};
 use crate::pages::coordinator::{Coordinator, CoordinatorTask};
 use crate::pages::{
-    home::Home, join::Join, login::Login, not_found::NotFound, volunteer::Volunteer,
+    home::Home, join::Join, login::Login, not_found::NotFound, profile::Profile,
+    volunteer::Volunteer,
 };
 use crate::status::SyncStatus;
 use crate::sync::SyncEngine;
@@ -88,6 +89,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=Home/>
                     <Route path=path!("/volunteer") view=Volunteer/>
+                    <Route path=path!("/volunteer/profile") view=Profile/>
                     <Route path=path!("/coordinator") view=Coordinator/>
                     <Route path=path!("/coordinator/task/:id") view=CoordinatorTask/>
                     <Route path=path!("/join") view=Join/>

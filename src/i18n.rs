@@ -84,7 +84,6 @@ pub enum Msg {
     LoginFailed,
     LoginNoCode,
     VolunteerNotJoined,
-    OpenTasks,
     NoOpenTasks,
     SignUp,
     Withdraw,
@@ -110,6 +109,20 @@ pub enum Msg {
     NoticeStorageFull,
     NoticeSignedOut,
     Dismiss,
+    NavProfile,
+    ProfileTitle,
+    ProfileAvailability,
+    ProfileAvailabilityHint,
+    Morning,
+    Afternoon,
+    Evening,
+    MaxHours,
+    ProfileLanguages,
+    ProfileSkills,
+    Save,
+    SavedLocally,
+    ForMe,
+    NotForMe,
 }
 
 impl Msg {
@@ -158,7 +171,6 @@ impl Msg {
                 LoginFailed => "登录链接无效或已使用，请向管理员索取新的链接。",
                 LoginNoCode => "请使用管理员发给您的登录链接。",
                 VolunteerNotJoined => "您还没有加入志愿队。",
-                OpenTasks => "可报名的任务",
                 NoOpenTasks => "目前没有可报名的任务。",
                 SignUp => "报名",
                 Withdraw => "取消报名",
@@ -184,6 +196,20 @@ impl Msg {
                 NoticeStorageFull => "手机存储空间已满：您的未同步操作已保留，其余数据将在联网时重新下载。",
                 NoticeSignedOut => "登录已失效，请重新加入或登录。未同步的操作已保留。",
                 Dismiss => "知道了",
+                NavProfile => "我的资料",
+                ProfileTitle => "我的资料",
+                ProfileAvailability => "我通常有空的时间",
+                ProfileAvailabilityHint => "点一下选择或取消：上午 8–12 点，下午 1–5 点，晚上 6–9 点。",
+                Morning => "上午",
+                Afternoon => "下午",
+                Evening => "晚上",
+                MaxHours => "每周最多服务小时数",
+                ProfileLanguages => "我会说的语言和方言",
+                ProfileSkills => "我的技能和证书",
+                Save => "保存",
+                SavedLocally => "已保存，联网后会自动同步。",
+                ForMe => "适合我的任务",
+                NotForMe => "暂不适合：",
             },
             Lang::En => match self {
                 AppName => "Linli",
@@ -227,7 +253,6 @@ impl Msg {
                 LoginFailed => "This sign-in link is invalid or was already used. Ask the administrator for a new one.",
                 LoginNoCode => "Please open the sign-in link the administrator gave you.",
                 VolunteerNotJoined => "You have not joined a volunteer team yet.",
-                OpenTasks => "Open tasks",
                 NoOpenTasks => "There are no open tasks right now.",
                 SignUp => "Sign up",
                 Withdraw => "Withdraw",
@@ -253,6 +278,20 @@ impl Msg {
                 NoticeStorageFull => "This phone's storage is full: your unsent changes are kept; the rest will be downloaded again when online.",
                 NoticeSignedOut => "Your sign-in has expired. Please join or sign in again; unsent changes are kept.",
                 Dismiss => "Dismiss",
+                NavProfile => "My profile",
+                ProfileTitle => "My profile",
+                ProfileAvailability => "When I am usually free",
+                ProfileAvailabilityHint => "Tap to choose or clear: morning 8–12, afternoon 1–5, evening 6–9.",
+                Morning => "Morning",
+                Afternoon => "Afternoon",
+                Evening => "Evening",
+                MaxHours => "Most hours per week",
+                ProfileLanguages => "Languages and dialects I speak",
+                ProfileSkills => "My skills and certificates",
+                Save => "Save",
+                SavedLocally => "Saved. It will sync when you are online.",
+                ForMe => "Tasks for me",
+                NotForMe => "Not for me now:",
             },
         }
     }
@@ -290,6 +329,16 @@ pub fn repaired_notice(lang: Lang, kept: usize) -> String {
     }
 }
 
+/// Weekday names, Monday first.
+pub fn weekday_name(lang: Lang, day: usize) -> &'static str {
+    const ZH: [&str; 7] = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];
+    const EN: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    match lang {
+        Lang::Zh => ZH[day % 7],
+        Lang::En => EN[day % 7],
+    }
+}
+
 /// "周二 12月1日 09:00–10:00" / "Tue 1 Dec 09:00–10:00", in the village's local time.
 pub fn when(
     lang: Lang,
@@ -297,26 +346,20 @@ pub fn when(
     end: linli_core::NaiveDateTime,
 ) -> String {
     use linli_core::{Datelike, Timelike};
-    let weekday = start.weekday().num_days_from_monday() as usize;
+    let weekday = weekday_name(lang, start.weekday().num_days_from_monday() as usize);
     let (h1, m1, h2, m2) = (start.hour(), start.minute(), end.hour(), end.minute());
     match lang {
-        Lang::Zh => {
-            const DAYS: [&str; 7] = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];
-            format!(
-                "{} {}月{}日 {h1:02}:{m1:02}–{h2:02}:{m2:02}",
-                DAYS[weekday],
-                start.month(),
-                start.day()
-            )
-        }
+        Lang::Zh => format!(
+            "{weekday} {}月{}日 {h1:02}:{m1:02}–{h2:02}:{m2:02}",
+            start.month(),
+            start.day()
+        ),
         Lang::En => {
-            const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
             const MONTHS: [&str; 12] = [
                 "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
             ];
             format!(
-                "{} {} {} {h1:02}:{m1:02}–{h2:02}:{m2:02}",
-                DAYS[weekday],
+                "{weekday} {} {} {h1:02}:{m1:02}–{h2:02}:{m2:02}",
                 start.day(),
                 MONTHS[start.month0() as usize]
             )
@@ -368,7 +411,6 @@ mod tests {
         Msg::LoginFailed,
         Msg::LoginNoCode,
         Msg::VolunteerNotJoined,
-        Msg::OpenTasks,
         Msg::NoOpenTasks,
         Msg::SignUp,
         Msg::Withdraw,
@@ -394,6 +436,20 @@ mod tests {
         Msg::NoticeStorageFull,
         Msg::NoticeSignedOut,
         Msg::Dismiss,
+        Msg::NavProfile,
+        Msg::ProfileTitle,
+        Msg::ProfileAvailability,
+        Msg::ProfileAvailabilityHint,
+        Msg::Morning,
+        Msg::Afternoon,
+        Msg::Evening,
+        Msg::MaxHours,
+        Msg::ProfileLanguages,
+        Msg::ProfileSkills,
+        Msg::Save,
+        Msg::SavedLocally,
+        Msg::ForMe,
+        Msg::NotForMe,
     ];
 
     fn has_han(s: &str) -> bool {

@@ -3,4 +3,5 @@ pub mod home;
 pub mod join;
 pub mod login;
 pub mod not_found;
+pub mod profile;
 pub mod volunteer;

@@ -2,7 +2,8 @@
 
 use leptos::prelude::*;
 use leptos_router::components::A;
-use linli_core::model::{Task, TaskId, TaskStatus, VolunteerId};
+use linli_core::matching::{rank_for_volunteer, Commitment, MatchContext, ServiceHistory, TaskFit};
+use linli_core::model::{Beneficiary, Task, TaskId, TaskStatus, VolunteerId};
 use linli_core::sync::{MemoryStore, Mutation, Record, Role, SignupStatus};
 
 use crate::app::{tr, Shell};
@@ -10,46 +11,115 @@ use crate::components::notices::mutate_error_text;
 use crate::i18n::{waitlisted_badge, when, Lang, Msg};
 use crate::sync::SyncEngine;
 
-/// One row of the list: the task and where I stand on it.
+/// One row of the list: the task, where I stand on it, and how it fits me.
 #[derive(Clone, PartialEq)]
 struct Row {
     task: Task,
     mine: Option<SignupStatus>,
     pending: bool,
+    /// For tasks I have not signed up for: the fit, with its reasons.
+    fit: Option<TaskFit>,
 }
 
+/// My own tasks first (by time), then the open tasks ranked for me ("For me").
 fn rows(view: &MemoryStore, me: &VolunteerId, pending_tasks: &[TaskId]) -> Vec<Row> {
-    let mut rows: Vec<Row> = view
+    let tasks: Vec<Task> = view
         .records()
         .filter_map(|(_, r)| match r {
             Record::Task(t) => Some(t.clone()),
             _ => None,
         })
-        .map(|task| {
-            let mine = view
-                .get_record(&format!("signup/{}/{}", task.id.as_str(), me.as_str()))
-                .and_then(|r| match r {
-                    Record::Signup(s) => Some(s.status),
-                    _ => None,
-                });
-            let pending = pending_tasks.contains(&task.id);
-            Row {
-                task,
-                mine,
-                pending,
-            }
-        })
-        .filter(|row| row.task.status == TaskStatus::Open || row.mine.is_some())
         .collect();
-    // My own tasks first, then by time.
+    let my_signups: Vec<(TaskId, SignupStatus)> = view
+        .records()
+        .filter_map(|(_, r)| match r {
+            Record::Signup(s) if &s.volunteer == me => Some((s.task.clone(), s.status)),
+            _ => None,
+        })
+        .collect();
+    let status_of = |id: &TaskId| my_signups.iter().find(|(t, _)| t == id).map(|(_, s)| *s);
+    let mut rows: Vec<Row> = tasks
+        .iter()
+        .filter(|t| status_of(&t.id).is_some())
+        .map(|t| Row {
+            task: t.clone(),
+            mine: status_of(&t.id),
+            pending: pending_tasks.contains(&t.id),
+            fit: None,
+        })
+        .collect();
     rows.sort_by(|a, b| {
-        (a.mine.is_none(), a.task.start, a.task.id.as_str()).cmp(&(
-            b.mine.is_none(),
-            b.task.start,
-            b.task.id.as_str(),
-        ))
+        (a.task.start, a.task.id.as_str()).cmp(&(b.task.start, b.task.id.as_str()))
     });
+    let volunteer = match view.get_record(&format!("volunteer/{}", me.as_str())) {
+        Some(Record::Volunteer(v)) => v.clone(),
+        _ => return rows,
+    };
+    let village = view.records().find_map(|(_, r)| match r {
+        Record::Village(v) => Some(v.clone()),
+        _ => None,
+    });
+    let Some(village) = village else { return rows };
+    let beneficiaries: Vec<Beneficiary> = view
+        .records()
+        .filter_map(|(_, r)| match r {
+            Record::Beneficiary(b) => Some(b.clone()),
+            _ => None,
+        })
+        .collect();
+    let commitments: Vec<Commitment> = tasks
+        .iter()
+        .filter(|t| {
+            status_of(&t.id) == Some(SignupStatus::Confirmed) && t.status != TaskStatus::Cancelled
+        })
+        .map(|t| Commitment::new(me.clone(), t))
+        .collect();
+    let history = ServiceHistory::default();
+    let ctx = MatchContext::new(&village, &beneficiaries, &commitments, &history);
+    let open: Vec<Task> = tasks
+        .into_iter()
+        .filter(|t| status_of(&t.id).is_none())
+        .collect();
+    rows.extend(
+        rank_for_volunteer(&ctx, &volunteer, &open)
+            .into_iter()
+            .take(OPEN_TASKS_SHOWN)
+            .map(|fit| Row {
+                task: open[fit.task].clone(),
+                mine: None,
+                pending: pending_tasks.contains(&open[fit.task].id),
+                fit: Some(fit),
+            }),
+    );
     rows
+}
+
+/// How many open tasks "For me" shows; the best fits come first.
+const OPEN_TASKS_SHOWN: usize = 50;
+
+/// The reasons shown under a task: why it fits (the two strongest score terms), or why not.
+fn fit_text(lang: Lang, fit: &TaskFit) -> (bool, String) {
+    let text = |zh: String, en: String| if lang == Lang::Zh { zh } else { en };
+    if fit.eligible() {
+        let mut terms: Vec<_> = fit.score.terms.iter().filter(|t| t.points > 0).collect();
+        terms.sort_by(|a, b| b.points.cmp(&a.points));
+        let reasons: Vec<String> = terms
+            .iter()
+            .take(2)
+            .map(|t| text(t.reason.zh(), t.reason.en()))
+            .collect();
+        (true, reasons.join(" · "))
+    } else {
+        let reasons: Vec<String> = fit
+            .ineligible
+            .iter()
+            .map(|i| text(i.zh(), i.en()))
+            .collect();
+        (
+            false,
+            format!("{} {}", Msg::NotForMe.text(lang), reasons.join("；")),
+        )
+    }
 }
 
 fn badge(lang: Lang, row: &Row) -> Option<(&'static str, String)> {
@@ -111,7 +181,8 @@ fn VolunteerTasks(me: VolunteerId) -> impl IntoView {
     };
     view! {
         <section class="area volunteer">
-            <h1>{tr(Msg::OpenTasks)}</h1>
+            <h1>{tr(Msg::ForMe)}</h1>
+            <A href="/volunteer/profile" attr:class="button secondary" attr:data-testid="profile-link">{tr(Msg::NavProfile)}</A>
             <p class="form-error" role="alert" data-testid="action-error">{move || error.get()}</p>
             <Show when=move || !list.with(Vec::is_empty) fallback=move || view! { <p class="empty">{tr(Msg::NoOpenTasks)}</p> }>
                 <ul class="task-list">
@@ -124,14 +195,19 @@ fn VolunteerTasks(me: VolunteerId) -> impl IntoView {
                                 let row_for_badge = row.clone();
                                 let task = row.task.clone();
                                 let testid = format!("task-{}", id.as_str());
+                                let fit = row.fit.clone();
+                                let greyed = fit.as_ref().is_some_and(|f| !f.eligible());
                                 view! {
-                                    <li class="task" data-testid=testid>
+                                    <li class="task" class:greyed=greyed data-testid=testid data-eligible=(!greyed).to_string()>
                                         <div class="task-main">
                                             <strong class="task-title">{task.title.clone()}</strong>
                                             <span class="task-kind">
                                                 {move || if lang.get() == Lang::Zh { task.kind.label_zh() } else { task.kind.label_en() }}
                                             </span>
                                             <span class="task-when">{move || when(lang.get(), row.task.start, row.task.end)}</span>
+                                            {fit.map(|fit| view! {
+                                                <span class="task-fit" data-testid="fit">{move || fit_text(lang.get(), &fit).1}</span>
+                                            })}
                                         </div>
                                         {move || badge(lang.get(), &row_for_badge).map(|(state, text)| view! {
                                             <span class="badge" data-testid="signup-status" data-state=state>{text}</span>

@@ -12,6 +12,7 @@
 
 mod context;
 mod eligibility;
+mod for_me;
 mod reason;
 mod score;
 mod suggest;
@@ -24,6 +25,7 @@ mod tests;
 
 pub use context::{week_start, Commitment, MatchContext, ServiceHistory, VolunteerHistory};
 pub use eligibility::{check, is_eligible};
+pub use for_me::{rank_for_volunteer, TaskFit};
 pub use reason::{Ineligibility, Reason};
 pub use score::{score, Score, ScoreKind, ScoreTerm};
 pub use suggest::{

@@ -371,3 +371,115 @@ mod tests {
         assert!(json.contains("\"type\":\"extra\""), "{json}");
     }
 }
+
+/// The three parts of a day a volunteer can tap on a phone instead of typing hours.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DayPart {
+    /// 08:00–12:00
+    Morning,
+    /// 13:00–17:00
+    Afternoon,
+    /// 18:00–21:00
+    Evening,
+}
+
+impl DayPart {
+    pub const ALL: [DayPart; 3] = [DayPart::Morning, DayPart::Afternoon, DayPart::Evening];
+
+    /// The hours the part stands for.
+    pub fn range(self) -> TimeRange {
+        let (start, end) = match self {
+            DayPart::Morning => (8 * 60, 12 * 60),
+            DayPart::Afternoon => (13 * 60, 17 * 60),
+            DayPart::Evening => (18 * 60, 21 * 60),
+        };
+        TimeRange {
+            start_min: start,
+            end_min: end,
+        }
+    }
+}
+
+impl WeeklyAvailability {
+    /// True if the whole part of that day (0 = Monday) is free.
+    pub fn has_part(&self, day: usize, part: DayPart) -> bool {
+        let r = part.range();
+        self.days
+            .get(day)
+            .is_some_and(|ranges| union_covers(ranges.iter(), r.start_min, r.end_min))
+    }
+
+    /// Turns a part of a day on (adds its hours) or off (removes exactly its hours, keeping any
+    /// other free time the volunteer typed in).
+    pub fn set_part(&mut self, day: usize, part: DayPart, on: bool) {
+        let Some(ranges) = self.days.get_mut(day) else {
+            return;
+        };
+        let cut = part.range();
+        let mut next: Vec<TimeRange> = Vec::new();
+        for r in ranges.iter() {
+            if r.end_min <= cut.start_min || r.start_min >= cut.end_min {
+                next.push(*r);
+                continue;
+            }
+            if r.start_min < cut.start_min {
+                next.push(TimeRange {
+                    start_min: r.start_min,
+                    end_min: cut.start_min,
+                });
+            }
+            if r.end_min > cut.end_min {
+                next.push(TimeRange {
+                    start_min: cut.end_min,
+                    end_min: r.end_min,
+                });
+            }
+        }
+        if on {
+            next.push(cut);
+        }
+        // Pieces of valid ranges, plus a non-overlapping cut: normalising cannot fail.
+        *ranges = normalise(&next).unwrap_or(next);
+    }
+}
+
+#[cfg(test)]
+mod day_part_tests {
+    use super::*;
+
+    #[test]
+    fn tapping_a_part_adds_and_removes_exactly_its_hours() {
+        let mut week = WeeklyAvailability::default();
+        assert!(!week.has_part(1, DayPart::Morning));
+        week.set_part(1, DayPart::Morning, true);
+        week.set_part(1, DayPart::Afternoon, true);
+        assert!(week.has_part(1, DayPart::Morning) && week.has_part(1, DayPart::Afternoon));
+        assert!(!week.has_part(2, DayPart::Morning), "only that day");
+        assert_eq!(week.minutes_per_week(), 8 * 60);
+        week.set_part(1, DayPart::Morning, false);
+        assert!(!week.has_part(1, DayPart::Morning));
+        assert_eq!(week.day(Weekday::Tue), &[DayPart::Afternoon.range()]);
+        assert!(week.validate().is_ok());
+    }
+
+    #[test]
+    fn removing_a_part_keeps_typed_hours_around_it() {
+        let mut week = WeeklyAvailability::default();
+        week.days[0] = vec![TimeRange::hm(7, 0, 14, 0).expect("range")];
+        assert!(week.has_part(0, DayPart::Morning));
+        week.set_part(0, DayPart::Morning, false);
+        assert_eq!(
+            week.days[0],
+            vec![
+                TimeRange::hm(7, 0, 8, 0).expect("range"),
+                TimeRange::hm(12, 0, 14, 0).expect("range")
+            ]
+        );
+        week.set_part(0, DayPart::Morning, true);
+        assert_eq!(
+            week.days[0],
+            vec![TimeRange::hm(7, 0, 14, 0).expect("range")]
+        );
+    }
+}

@@ -18,7 +18,9 @@ mod task;
 mod village;
 mod volunteer;
 
-pub use availability::{AvailabilityException, ExceptionKind, TimeRange, WeeklyAvailability};
+pub use availability::{
+    AvailabilityException, DayPart, ExceptionKind, TimeRange, WeeklyAvailability,
+};
 pub use beneficiary::{
     Beneficiary, BeneficiaryFlags, BeneficiaryPreferences, BeneficiaryPrivate, FamilyContact,
     LanguagePreference, PreferenceStrength,
