@@ -83,7 +83,11 @@ fn ProfileForm(volunteer: Volunteer) -> impl IntoView {
                             data-testid=format!("slot-{day}-{}", part_name(part))
                             aria-pressed=move || on().to_string()
                             aria-label=move || format!("{} {}", weekday_name(lang.get(), day), part_label(part).text(lang.get()))
-                            on:click=move |_| draft.update(|v| v.availability.set_part(day, part, !on()))
+                            on:click=move |_| {
+                                // Read before writing: a signal cannot be read inside its own update.
+                                let turn_on = !on();
+                                draft.update(|v| v.availability.set_part(day, part, turn_on))
+                            }
                         >
                             {move || part_label(part).text(lang.get())}
                         </button>

@@ -102,7 +102,7 @@ fn fit_text(lang: Lang, fit: &TaskFit) -> (bool, String) {
     let text = |zh: String, en: String| if lang == Lang::Zh { zh } else { en };
     if fit.eligible() {
         let mut terms: Vec<_> = fit.score.terms.iter().filter(|t| t.points > 0).collect();
-        terms.sort_by(|a, b| b.points.cmp(&a.points));
+        terms.sort_by_key(|t| std::cmp::Reverse(t.points));
         let reasons: Vec<String> = terms
             .iter()
             .take(2)

@@ -64,11 +64,9 @@ impl LocalState {
             }
         }
         let replica = &value["replica"];
-        let client_id = replica["client_id"]
-            .as_str()
-            .map(str::to_owned)
-            .unwrap_or_else(fresh_client_id);
-        let mut state = LocalState::new(client_id);
+        let known_client = replica["client_id"].as_str().map(str::to_owned);
+        let same_client = known_client.is_some();
+        let mut state = LocalState::new(known_client.unwrap_or_else(fresh_client_id));
         state.session = serde_json::from_value(value["session"].clone()).ok();
         let pending: Vec<PendingMutation> = replica["pending"]
             .as_array()
@@ -79,13 +77,23 @@ impl LocalState {
                     .collect()
             })
             .unwrap_or_default();
-        let next = replica["next_mutation_id"].as_u64().unwrap_or(1);
-        state.replica.next_mutation_id = pending
-            .iter()
-            .map(|p| p.id + 1)
-            .max()
-            .unwrap_or(1)
-            .max(next);
+        let mut pending = pending;
+        if same_client {
+            let next = replica["next_mutation_id"].as_u64().unwrap_or(1);
+            state.replica.next_mutation_id = pending
+                .iter()
+                .map(|p| p.id + 1)
+                .max()
+                .unwrap_or(1)
+                .max(next);
+        } else {
+            // A new client id starts at 1 on the server: renumber, or the queue waits on a gap
+            // forever.
+            for (n, p) in pending.iter_mut().enumerate() {
+                p.id = n as u64 + 1;
+            }
+            state.replica.next_mutation_id = pending.len() as u64 + 1;
+        }
         let kept = pending.len();
         state.replica.pending = pending;
         (state, LoadNote::Repaired { kept })
@@ -172,6 +180,15 @@ mod tests {
         let (state, note) = LocalState::load(Some("{not json"), || "new".into());
         assert_eq!(note, LoadNote::Repaired { kept: 0 });
         assert_eq!(state.replica.client_id, "new");
+        // Pending changes whose client id was lost are renumbered from 1 for the new id.
+        let mut lost_id: Value = serde_json::from_str(&signed_in().to_json()).expect("json");
+        lost_id["replica"]["client_id"] = Value::Null;
+        lost_id["replica"]["pending"][0]["id"] = serde_json::json!(5);
+        lost_id["replica"]["pending"][1]["id"] = serde_json::json!(6);
+        let (state, _) = LocalState::load(Some(&lost_id.to_string()), || "new".into());
+        let ids: Vec<u64> = state.replica.pending.iter().map(|p| p.id).collect();
+        assert_eq!((state.replica.client_id.as_str(), ids), ("new", vec![1, 2]));
+        assert_eq!(state.replica.next_mutation_id, 3);
     }
 
     #[test]

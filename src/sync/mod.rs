@@ -63,6 +63,8 @@ pub struct SyncEngine {
     running: StoredValue<bool>,
     again: StoredValue<bool>,
     failures: StoredValue<u32>,
+    /// Bumped at every sign-in, so an answer to a request of the previous session is dropped.
+    generation: StoredValue<u64>,
 }
 
 fn storage() -> Option<web_sys::Storage> {
@@ -107,6 +109,7 @@ impl SyncEngine {
             running: StoredValue::new(false),
             again: StoredValue::new(false),
             failures: StoredValue::new(0),
+            generation: StoredValue::new(0),
         };
         if let LoadNote::Repaired { kept } = note {
             engine.notify(Notice::Repaired { kept });
@@ -215,10 +218,12 @@ impl SyncEngine {
     /// Signs this device in as someone else (after joining or a coordinator's login): the
     /// snapshot of the previous user is discarded and pulled afresh.
     pub fn sign_in(&self, session: Session) {
+        // A new user on this device is a new sync client: the server binds a client id to its
+        // first user, and the previous user's queue cannot be pushed with someone else's token.
+        self.generation.update_value(|g| *g += 1);
         self.state.update_value(|state| {
             state.session = Some(session.clone());
-            state.replica.snapshot.clear();
-            state.replica.cookie = None;
+            state.replica = linli_core::sync::Replica::new(new_client_id());
         });
         self.session.set(Some(session));
         let _ = self.save();
@@ -254,9 +259,13 @@ impl SyncEngine {
             return;
         };
         let request = self.state.with_value(|s| s.replica.sync_request());
+        let generation = self.generation.get_value();
         self.status.update(|s| s.syncing = true);
         let result = api::sync(&token, &request).await;
         self.status.update(|s| s.syncing = false);
+        if generation != self.generation.get_value() {
+            return;
+        }
         match result {
             Ok(response) => {
                 self.failures.set_value(0);

@@ -24,18 +24,16 @@ async function synced(page: Page) {
 
 type Choice = { task: string; other: string; otherName: string };
 
-/** From the coordinator's synced data: an open one-place home visit with no skill or language
- *  requirement among the earliest tasks, and a demo volunteer whose weekly hours cover it. */
-async function chooseTaskAndVolunteer(coordinator: Page): Promise<Choice> {
-  return coordinator.evaluate(() => {
+/** From the coordinator's synced data: among the tasks the phone lists, an open one-place home
+ *  visit with no skill or language requirement, and a demo volunteer whose weekly hours cover it. */
+async function chooseTaskAndVolunteer(coordinator: Page, listed: string[]): Promise<Choice> {
+  return coordinator.evaluate((listed) => {
     const state = JSON.parse(localStorage.getItem('linli.state')!);
     const records: Record<string, any> = Object.fromEntries(state.replica.snapshot);
     const tasks = Object.entries(records)
       .filter(([k]) => k.startsWith('task/'))
       .map(([, t]) => t)
-      .filter((t) => t.status === 'open')
-      .sort((a, b) => (a.start + a.id < b.start + b.id ? -1 : 1))
-      .slice(0, 40);
+      .filter((t) => t.status === 'open' && listed.includes(t.id));
     const minutes = (iso: string) => Number(iso.slice(11, 13)) * 60 + Number(iso.slice(14, 16));
     const weekday = (iso: string) => (new Date(iso.slice(0, 10) + 'T12:00:00Z').getUTCDay() + 6) % 7;
     for (const t of tasks) {
@@ -56,8 +54,8 @@ async function chooseTaskAndVolunteer(coordinator: Page): Promise<Choice> {
         );
       if (other) return { task: t.id, other: other.id, otherName: other.name };
     }
-    throw new Error('no suitable task in the demo data');
-  });
+    throw new Error('no suitable task among the ones the phone lists');
+  }, listed);
 }
 
 test('an offline sign-up for the last place ends on the waiting list when a coordinator fills it first', async ({
@@ -72,7 +70,6 @@ test('an offline sign-up for the last place ends on the waiting list when a coor
   await desk.goto(`/login#${coordinatorLoginCode()}`);
   await expect(desk).toHaveURL(/\/coordinator$/);
   await synced(desk);
-  const choice = await chooseTaskAndVolunteer(desk);
 
   // The volunteer joins with the village's invite link.
   await phone.goto('/join#DEMO-2026');
@@ -84,6 +81,10 @@ test('an offline sign-up for the last place ends on the waiting list when a coor
   await expect(phone).toHaveURL(/\/volunteer$/);
   await synced(phone);
   await serviceWorkerControls(phone);
+  const listed = await phone
+    .locator('li.task')
+    .evaluateAll((items) => items.map((li) => (li.getAttribute('data-testid') ?? '').replace(/^task-/, '')));
+  const choice = await chooseTaskAndVolunteer(desk, listed);
   const row = phone.getByTestId(`task-${choice.task}`);
   await expect(row).toBeVisible();
 

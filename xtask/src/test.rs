@@ -82,8 +82,10 @@ pub fn run_all() -> Result<(), String> {
             ]),
         ),
     );
-    let (passed, failed) = cargo_tests();
+    let (passed, failed) = cargo_tests(&["test", "--workspace", "--all-targets", "--no-fail-fast"]);
     tally.record("native tests", passed, failed);
+    let (passed, failed) = cargo_tests(&["test", "--workspace", "--doc", "--no-fail-fast"]);
+    tally.record("doc tests", passed, failed);
 
     match pwa::build(&build_tools).and_then(|dist| Ok((dist, pwa::build_server()?))) {
         Ok((dist, server)) => {
@@ -125,10 +127,11 @@ fn succeeds(what: &str, mut command: Command) -> bool {
         .is_ok()
 }
 
-/// Runs every crate's native tests and adds up libtest's `test result:` lines.
-fn cargo_tests() -> (usize, usize) {
-    step("native tests of every crate (cargo test --workspace)");
-    let child = cargo(&["test", "--workspace", "--all-targets"])
+/// Runs `cargo <args>` (a test command; `--no-fail-fast` so one failing crate does not hide the
+/// others) and adds up libtest's `test result:` lines.
+fn cargo_tests(args: &[&str]) -> (usize, usize) {
+    step(&format!("cargo {}", args.join(" ")));
+    let child = cargo(args)
         .env("PYTHONPATH", tools::python_path())
         .stdout(Stdio::piped())
         .spawn();
@@ -195,20 +198,19 @@ impl Server {
             .spawn()
             .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
         let stdout = child.stdout.take().ok_or("no stdout from linli-server")?;
-        let mut lines = BufReader::new(stdout).lines();
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while Instant::now() < deadline {
-            match lines.next() {
-                Some(Ok(line)) => {
-                    if let Some(url) = line.strip_prefix("listening on ") {
-                        return Ok(Server {
-                            child,
-                            base_url: url.trim().to_owned(),
-                        });
-                    }
+        // Read on a thread, so a server that hangs before listening cannot hang the test run.
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            // Keep draining after the address is found: a closed pipe would make any later
+            // print of the server fail.
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(url) = line.strip_prefix("listening on ") {
+                    let _ = tx.send(url.trim().to_owned());
                 }
-                _ => break,
             }
+        });
+        if let Ok(base_url) = rx.recv_timeout(Duration::from_secs(60)) {
+            return Ok(Server { child, base_url });
         }
         let _ = child.kill();
         Err("linli-server did not report `listening on`".into())

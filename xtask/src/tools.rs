@@ -49,6 +49,7 @@ fn has_version(program: &Path, args: &[&str], wanted: &str) -> bool {
 
 pub fn ensure_build_tools() -> Result<BuildTools, String> {
     ensure_wasm_target()?;
+    ensure_rust_components()?;
     let trunk = find_in_cargo_bin("trunk");
     if has_version(&trunk, &["--version"], TRUNK_VERSION) {
         step(&format!("trunk {TRUNK_VERSION}: installed"));
@@ -91,6 +92,24 @@ pub fn ensure_build_tools() -> Result<BuildTools, String> {
         trunk: find_in_cargo_bin("trunk"),
         path,
     })
+}
+
+/// clippy and rustfmt, which a minimal rustup profile leaves out.
+fn ensure_rust_components() -> Result<(), String> {
+    let installed = output("rustup", &["component", "list", "--installed"]).unwrap_or_default();
+    let missing: Vec<&str> = ["clippy", "rustfmt"]
+        .into_iter()
+        .filter(|c| !installed.lines().any(|l| l.starts_with(c)))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let mut args = vec!["component", "add"];
+    args.extend(&missing);
+    run(
+        &format!("adding rustup components {}", missing.join(", ")),
+        Command::new("rustup").args(&args),
+    )
 }
 
 fn ensure_wasm_target() -> Result<(), String> {
@@ -211,6 +230,22 @@ pub fn ensure_scipy() -> Result<(), String> {
     if has_scipy {
         step("python3 scipy: installed");
         return Ok(());
+    }
+    let has_pip = output("python3", &["-m", "pip", "--version"]).is_some();
+    let is_root = output("id", &["-u"]).is_some_and(|id| id.trim() == "0");
+    if !has_pip && is_root {
+        run(
+            "installing python3-pip from Debian",
+            Command::new("apt-get")
+                .args(["install", "-y", "python3-pip"])
+                .env("DEBIAN_FRONTEND", "noninteractive"),
+        )?;
+    } else if !has_pip {
+        return Err(
+            "python3 has no pip and installing it needs root. Run:\n    \
+             sudo apt-get install -y python3-pip\nthen run `cargo xtask test` again."
+                .into(),
+        );
     }
     let target = local_tools().join("python");
     run(

@@ -498,6 +498,7 @@ async fn a_volunteer_cannot_do_coordinator_work() {
         )
         .await;
     assert_eq!(response.last_mutation_id, 3, "rejections are consumed");
+    assert_eq!(response.results.len(), 3, "one verdict per mutation");
     for result in &response.results {
         assert_eq!(result.status, ResultStatus::Rejected);
         assert_eq!(
@@ -776,4 +777,33 @@ async fn the_openapi_document_describes_the_endpoints() {
     }
     assert!(doc["components"]["schemas"]["Error"].is_object());
     assert!(doc["components"]["schemas"]["SyncRequest"]["properties"]["mutations"].is_object());
+}
+
+#[tokio::test]
+async fn a_cookie_from_far_in_the_future_cannot_lock_the_village_out() {
+    let server = Server::start();
+    let mut coordinator = Device::new("coord-1", &server.login(&server.login_code).await);
+    coordinator.sync(&server, &[]).await;
+    let joined = server.join("捣乱者", "13800002222").await;
+    let mut attacker = Device::new("phone-x", &joined.token);
+    attacker.cookie = Some((1 << 53) - 1);
+    let request = attacker.request(&[]);
+    let (answer, _) = attacker.send(&server, request).await;
+    assert!(answer.reset, "an unknown cookie gets a fresh start");
+    assert!(
+        answer.cookie < 1 << 40,
+        "the village's counter was not pushed up"
+    );
+    // Everyone else keeps syncing, and their changes keep arriving.
+    coordinator
+        .sync(
+            &server,
+            &[Mutation::CreateTask {
+                task: visit("t-after", 10, 1, None),
+            }],
+        )
+        .await;
+    let (next, _) = coordinator.sync(&server, &[]).await;
+    assert!(!next.reset);
+    assert!(coordinator.snapshot.contains_key("task/t-after"));
 }

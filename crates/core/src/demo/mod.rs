@@ -405,7 +405,11 @@ fn gen_volunteer(
                 let span = u64::try_from(hi - lo).unwrap_or(0) + 1;
                 add_days(start, lo + rng.below(span) as i64)
             });
-            certifications.push(Certification { skill, expires_on });
+            certifications.push(Certification {
+                skill,
+                expires_on,
+                verified: true,
+            });
         }
     }
 

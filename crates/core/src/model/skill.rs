@@ -32,6 +32,17 @@ pub struct Certification {
     /// Last day the certificate is valid; `None` = does not expire (e.g. cooking).
     #[serde(default)]
     pub expires_on: Option<NaiveDate>,
+    /// Seen by a coordinator (the paper certificate, the licence). Only verified certificates
+    /// count for a task's required skills: a skill can open a door to an elder's home and
+    /// health notes, so a volunteer's own claim is not enough. A volunteer's new or changed
+    /// certificate is stored unverified (see `sync::apply`).
+    #[serde(default = "verified_by_default")]
+    pub verified: bool,
+}
+
+/// Records written before verification existed came from coordinators' registers.
+fn verified_by_default() -> bool {
+    true
 }
 
 impl Certification {
@@ -40,12 +51,14 @@ impl Certification {
         Self {
             skill,
             expires_on: None,
+            verified: true,
         }
     }
 
-    /// Valid on `date` if it has no expiry or expires on or after that day.
+    /// Counts on `date` if a coordinator verified it and it has no expiry or expires on or after
+    /// that day.
     pub fn is_valid_on(&self, date: NaiveDate) -> bool {
-        self.expires_on.is_none_or(|last| date <= last)
+        self.verified && self.expires_on.is_none_or(|last| date <= last)
     }
 }
 
@@ -96,6 +109,7 @@ mod tests {
         let cert = Certification {
             skill: Skill::FirstAid,
             expires_on: Some(day(10)),
+            verified: true,
         };
         assert!(cert.is_valid_on(day(9)));
         assert!(cert.is_valid_on(day(10)));

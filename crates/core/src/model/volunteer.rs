@@ -158,6 +158,7 @@ pub(crate) mod tests {
             certifications: vec![Certification {
                 skill: Skill::FirstAid,
                 expires_on: NaiveDate::from_ymd_opt(2026, 12, 15),
+                verified: true,
             }],
             languages: vec![Language::mandarin(), Language::local_dialect()],
             availability: weekday_mornings,

@@ -147,7 +147,9 @@ pub fn apply(
         }
         Mutation::Withdraw { task } => {
             let volunteer = volunteer_only(actor, "withdrawing")?.clone();
-            leave(store, task, &volunteer)
+            leave(store, task, &volunteer)?;
+            // Who moved up is the coordinator's business, not the leaving volunteer's.
+            Ok(Outcome::Left { promoted: None })
         }
         Mutation::Assign { task, volunteer } => {
             coordinator_only(actor, "assign volunteers")?;
@@ -194,11 +196,28 @@ fn update_profile(
     }
     check_id(volunteer.id.as_str(), "volunteer")?;
     volunteer.validate().map_err(invalid)?;
-    if store.volunteer(&volunteer.id)?.is_none() {
+    let Some(stored) = store.volunteer(&volunteer.id)? else {
         return Err(reject(RejectCode::NotFound, "no such volunteer"));
-    }
+    };
     check_group(store, &volunteer.group)?;
-    store.put(Record::Volunteer(volunteer.clone()))?;
+    let mut volunteer = volunteer.clone();
+    if let Role::Volunteer(_) = actor.role {
+        // Gender and verified certificates decide who may enter an elder's home and read their
+        // health notes: a volunteer may not grant them to themselves.
+        if volunteer.gender != stored.gender {
+            return Err(reject(
+                RejectCode::Forbidden,
+                "gender is recorded by a coordinator",
+            ));
+        }
+        for cert in &mut volunteer.certifications {
+            cert.verified = stored
+                .certifications
+                .iter()
+                .any(|s| s.verified && s.skill == cert.skill && s.expires_on == cert.expires_on);
+        }
+    }
+    store.put(Record::Volunteer(volunteer))?;
     Ok(Outcome::Saved)
 }
 

@@ -41,8 +41,9 @@ pub struct PushedMutation {
     pub client_time: Option<String>,
 }
 
+// Responses accept unknown fields: an app cached by the service worker must keep syncing
+// with a newer server that added one.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct SyncResponse {
     /// Pass back next time. Never goes backwards.
     pub cookie: u64,
@@ -57,7 +58,7 @@ pub struct SyncResponse {
 
 /// A change to the device's snapshot.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(tag = "op", rename_all = "snake_case")]
 pub enum PatchOp {
     Put { key: String, value: Value },
     Del { key: String },
@@ -70,8 +71,9 @@ pub enum ResultStatus {
     Rejected,
 }
 
+// Responses accept unknown fields: an app cached by the service worker must keep syncing
+// with a newer server that added one.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct MutationResult {
     pub id: u64,
     pub status: ResultStatus,
@@ -83,8 +85,9 @@ pub struct MutationResult {
 
 /// Why a mutation was rejected: a stable `code` for the app to translate, an English `message`,
 /// and for `not_eligible` the structured reasons.
+// Responses accept unknown fields: an app cached by the service worker must keep syncing
+// with a newer server that added one.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct MutationError {
     pub code: RejectCode,
     pub message: String,
@@ -105,8 +108,9 @@ pub struct JoinRequest {
 }
 
 /// The device keeps `token` (never shown) and sends it as `Authorization: Bearer <token>`.
+// Responses accept unknown fields: an app cached by the service worker must keep syncing
+// with a newer server that added one.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct JoinResponse {
     pub token: String,
     pub volunteer_id: String,
@@ -120,8 +124,9 @@ pub struct LoginRequest {
     pub code: String,
 }
 
+// Responses accept unknown fields: an app cached by the service worker must keep syncing
+// with a newer server that added one.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct LoginResponse {
     pub token: String,
     pub coordinator_id: String,

@@ -14,6 +14,9 @@ use super::protocol::{
 use super::record::{Record, RecordError};
 use super::store::MemoryStore;
 
+/// How many of the server's rejections a device keeps for the user to read.
+pub const MAX_KEPT_REJECTIONS: usize = 20;
+
 /// A mutation made on this device that the server has not yet reported as processed.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PendingMutation {
@@ -127,10 +130,14 @@ impl Replica {
                 return Ok(());
             }
         }
-        // Validate the whole patch before changing anything.
+        // Validate the whole patch before changing anything. A record kind this version does
+        // not know (a newer server) is kept as JSON and ignored by `view`, not an error.
         for op in &response.patch {
             if let PatchOp::Put { key, value } = op {
-                Record::from_value(key, value.clone())?;
+                match Record::from_value(key, value.clone()) {
+                    Ok(_) | Err(RecordError::UnknownKey(_)) => {}
+                    Err(e) => return Err(e),
+                }
             }
         }
         let mut snapshot: std::collections::BTreeMap<String, serde_json::Value> = if response.reset
@@ -161,6 +168,9 @@ impl Replica {
                 .filter(|r| r.status == super::protocol::ResultStatus::Rejected)
                 .cloned(),
         );
+        // Only the latest verdicts matter to a person; local storage must not grow forever.
+        let excess = self.rejected.len().saturating_sub(MAX_KEPT_REJECTIONS);
+        self.rejected.drain(..excess);
         Ok(())
     }
 }

@@ -127,9 +127,8 @@ fn withdrawing_promotes_the_earliest_waiting_volunteer_who_is_still_eligible() {
     .expect("withdraw");
     assert_eq!(
         out,
-        Outcome::Left {
-            promoted: Some(VolunteerId::numbered(4))
-        }
+        Outcome::Left { promoted: None },
+        "the leaver is not told who moved up"
     );
     assert_eq!(status_of(&store, 1, "t-1"), None);
     assert_eq!(status_of(&store, 4, "t-1"), Some(SignupStatus::Confirmed));
@@ -249,6 +248,63 @@ fn a_volunteer_may_sign_up_outside_their_usual_hours_but_a_coordinator_may_not_p
     assert_eq!(
         code(apply(&assign, &coordinator(), &mut store)),
         RejectCode::NotEligible
+    );
+}
+
+#[test]
+fn a_volunteer_cannot_grant_themselves_a_certificate_or_change_their_gender() {
+    let mut store = world();
+    let mut nursing = visit("t-6", 1);
+    nursing.required_skills = vec![Skill::Nursing];
+    store.insert(Record::Task(nursing));
+    let mut claimed = volunteer(1);
+    claimed
+        .certifications
+        .push(crate::model::Certification::permanent(Skill::Nursing));
+    apply(
+        &Mutation::UpdateProfile {
+            volunteer: claimed.clone(),
+        },
+        &as_volunteer(1),
+        &mut store,
+    )
+    .expect("a volunteer may list a skill");
+    assert_eq!(
+        code(sign_up(&mut store, 1, "t-6")),
+        RejectCode::NotEligible,
+        "unverified"
+    );
+    // A coordinator who has seen the certificate records it; then it counts.
+    apply(
+        &Mutation::UpdateProfile {
+            volunteer: claimed.clone(),
+        },
+        &coordinator(),
+        &mut store,
+    )
+    .expect("coordinator verifies");
+    sign_up(&mut store, 1, "t-6").expect("verified certificate counts");
+    // Re-saving the profile keeps the verification; changing the gender is refused.
+    apply(
+        &Mutation::UpdateProfile {
+            volunteer: claimed.clone(),
+        },
+        &as_volunteer(1),
+        &mut store,
+    )
+    .expect("resave");
+    match store.get_record("volunteer/v-0001") {
+        Some(Record::Volunteer(v)) => assert!(v.certifications.iter().all(|c| c.verified)),
+        other => panic!("{other:?}"),
+    }
+    claimed.gender = Some(crate::model::Gender::Male);
+    assert_eq!(
+        code(apply(
+            &Mutation::UpdateProfile { volunteer: claimed },
+            &as_volunteer(1),
+            &mut store
+        )),
+        RejectCode::Forbidden
     );
 }
 

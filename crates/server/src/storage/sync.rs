@@ -155,6 +155,10 @@ fn rejected(id: u64, code: RejectCode, message: String) -> MutationResult {
     }
 }
 
+/// The highest cookie the server will move a village's version up to (2^40: a village writing
+/// once a millisecond takes 35 years to get there), far below [`MAX_COOKIE`] (2^53).
+const MAX_FUTURE_COOKIE_BUMP: i64 = 1 << 40;
+
 /// Checks the request's limits before any database work.
 pub fn check_limits(request: &SyncRequest) -> Result<(), SyncError> {
     let id = &request.client_id;
@@ -281,8 +285,11 @@ impl Storage {
             };
             // A cookie from the future (the database was restored from a backup): move the
             // village's version up to it, so the reset answer's cookie does not go backwards.
+            // Only within a ceiling far above any real version: a client must not be able to
+            // push the village's counter to the top of the cookie range and lock every device
+            // out (a cookie above the ceiling just gets a reset).
             let version = match cookie {
-                Some(sent) if sent > version => {
+                Some(sent) if sent > version && sent <= MAX_FUTURE_COOKIE_BUMP => {
                     set_village_version(&tx, village, sent)?;
                     sent
                 }

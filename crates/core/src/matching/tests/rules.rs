@@ -58,6 +58,7 @@ fn a_certificate_must_be_valid_on_the_task_day() {
     let cert = |d| Certification {
         skill: Skill::FirstAid,
         expires_on: Some(d),
+        verified: true,
     };
     let mut v = volunteer(1);
     // Expired the day before the 1 December visit; an even older one is also on file.
