@@ -45,6 +45,11 @@
 //! volunteers, `n` single-place tasks, all pairs eligible, no overlaps, budgets or fairness) is
 //! solved exactly by [`plan::solve_dense_square`] through [`lap`].
 //!
+//! **Small instances are solved exactly.** When the bound is not reached and the instance is
+//! small (at most 65,536 combinations of open places, at most 12 candidate tasks per volunteer,
+//! a bounded number of steps), [`plan::solve`] finds the optimum by dynamic programming over each
+//! volunteer's feasible task sets and reports `exact`.
+//!
 //! **What is heuristic.** When the optimal flow breaks a rule, each affected volunteer keeps the
 //! best feasible subset of the tasks the flow gave them (most tasks, then highest score;
 //! exhaustive up to 16 tasks, greedy beyond). Two repairs start from there

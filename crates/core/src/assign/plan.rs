@@ -180,8 +180,9 @@ pub struct Plan {
     pub fairness_cost: i64,
     /// Objective of the relaxation (overlaps and budgets only capped): no plan can beat it.
     pub upper_bound: Objective,
-    /// `true` when the plan provably attains the optimum (`objective == upper_bound`).
-    /// `false` means "not proven", not necessarily suboptimal.
+    /// `true` when the plan provably attains the optimum: it equals `upper_bound`, or the
+    /// instance was small enough to search exhaustively. `false` means "not proven", not
+    /// necessarily suboptimal.
     pub exact: bool,
     /// Tasks with open places left, by task index.
     pub unfilled: Vec<Unfilled>,
@@ -646,10 +647,26 @@ pub fn solve(instance: &Instance, options: &PlanOptions) -> Result<Plan, PlanErr
     let no_edge_forbidden = vec![false; instance.edges.len()];
     let empty = State::new(&p);
     let Some(mut round) = FlowRound::new(&p, &empty, &no_edge_forbidden, Some(CORE_SLACK))? else {
-        return Ok(finish(&p, options, &empty, Objective::default(), 0, 0));
+        return Ok(finish(
+            &p,
+            options,
+            &empty,
+            Objective::default(),
+            0,
+            0,
+            true,
+        ));
     };
     let Some(relaxation) = round.solve(&p)? else {
-        return Ok(finish(&p, options, &empty, Objective::default(), 0, 0));
+        return Ok(finish(
+            &p,
+            options,
+            &empty,
+            Objective::default(),
+            0,
+            0,
+            true,
+        ));
     };
     let upper_bound = Objective {
         filled: relaxation.flow as u32,
@@ -678,8 +695,30 @@ pub fn solve(instance: &Instance, options: &PlanOptions) -> Result<Plan, PlanErr
             break; // proven optimal: no need for the other strategy
         }
     }
-    let (state, rounds, moves) = best.unwrap_or((empty, 1, 0));
-    Ok(finish(&p, options, &state, upper_bound, rounds, moves))
+    let (mut state, rounds, moves) = best.unwrap_or((empty, 1, 0));
+    let mut exact = objective_of(&p, options, &state) == upper_bound;
+    if !exact {
+        // Not proven by the bound: a small instance is searched exhaustively instead.
+        if let Some(edges) = exhaustive_optimum(&p, options) {
+            let mut optimal = State::new(&p);
+            for e in edges {
+                optimal.add(&p, e);
+            }
+            if objective_of(&p, options, &optimal) >= objective_of(&p, options, &state) {
+                state = optimal;
+            }
+            exact = true;
+        }
+    }
+    Ok(finish(
+        &p,
+        options,
+        &state,
+        upper_bound,
+        rounds,
+        moves,
+        exact,
+    ))
 }
 
 /// Which repair(s) [`solve`] runs when the relaxation breaks a rule.
@@ -1663,6 +1702,7 @@ fn finish(
     upper_bound: Objective,
     flow_rounds: u32,
     improvement_moves: u32,
+    exact: bool,
 ) -> Plan {
     let mut assignments: Vec<Assignment> = (0..p.instance.edges.len())
         .filter(|&e| state.assigned[e])
@@ -1726,11 +1766,140 @@ fn finish(
         total_score,
         fairness_cost,
         upper_bound,
-        exact: objective == upper_bound,
+        exact,
         unfilled,
         flow_rounds,
         improvement_moves,
     }
+}
+
+/// Largest search the exhaustive fallback takes on: remaining-places states of all tasks
+/// together, candidate tasks of one volunteer, and total (state, task set) steps.
+const EXHAUSTIVE_MAX_STATES: usize = 1 << 16;
+const EXHAUSTIVE_MAX_EDGES_PER_VOLUNTEER: usize = 12;
+const EXHAUSTIVE_MAX_STEPS: usize = 40_000_000;
+
+/// One feasible set of tasks for one volunteer, as the exhaustive search combines them.
+struct TaskSet {
+    edges: Vec<usize>,
+    /// What taking the set subtracts from the mixed-radix "places open" state.
+    decrement: usize,
+    /// Sum of the edges' scores minus the volunteer's fairness cost.
+    score: i64,
+    count: u32,
+}
+
+/// The exact optimum of a small instance, by dynamic programming over each volunteer's feasible
+/// task sets (no overlaps, within budget) and the places still open on every task. Returns the
+/// chosen edge ids, or `None` when the instance is too large for it (the flow-based plan then
+/// stands, with its bound). Deterministic: ties keep the first set found in a fixed order.
+fn exhaustive_optimum(p: &Prepared, options: &PlanOptions) -> Option<Vec<usize>> {
+    let instance = p.instance;
+    let nt = instance.tasks.len();
+    let mut radix = Vec::with_capacity(nt);
+    let mut states = 1usize;
+    for t in &instance.tasks {
+        radix.push(states);
+        states = states.checked_mul(t.places as usize + 1)?;
+        if states > EXHAUSTIVE_MAX_STATES {
+            return None;
+        }
+    }
+    // Every volunteer's feasible task sets.
+    let mut choices: Vec<Vec<TaskSet>> = Vec::new();
+    let mut steps = 0usize;
+    for (v, slot) in instance.volunteers.iter().enumerate() {
+        let mine = &p.volunteer_edges[v];
+        if mine.len() > EXHAUSTIVE_MAX_EDGES_PER_VOLUNTEER {
+            return None;
+        }
+        let mut sets = Vec::new();
+        for mask in 0u32..(1 << mine.len()) {
+            let chosen: Vec<usize> = (0..mine.len())
+                .filter(|i| mask & (1 << i) != 0)
+                .map(|i| mine[i])
+                .collect();
+            let minutes: i64 = chosen.iter().map(|&e| p.minutes[p.edge(e).task]).sum();
+            if minutes > p.budget(v) {
+                continue;
+            }
+            let clash = chosen.iter().enumerate().any(|(i, &a)| {
+                chosen[i + 1..]
+                    .iter()
+                    .any(|&b| p.task(p.edge(a).task).overlaps(p.task(p.edge(b).task)))
+            });
+            if clash {
+                continue;
+            }
+            let decrement = chosen.iter().map(|&e| radix[p.edge(e).task]).sum();
+            let score = chosen.iter().map(|&e| p.edge(e).score).sum::<i64>()
+                - fairness_cost(options, slot.load_minutes, chosen.len() as u32);
+            let count = chosen.len() as u32;
+            sets.push(TaskSet {
+                edges: chosen,
+                decrement,
+                score,
+                count,
+            });
+        }
+        steps = steps.saturating_add(states.saturating_mul(sets.len()));
+        if steps > EXHAUSTIVE_MAX_STEPS {
+            return None;
+        }
+        choices.push(sets);
+    }
+    let start: usize = instance
+        .tasks
+        .iter()
+        .zip(&radix)
+        .map(|(t, r)| t.places as usize * r)
+        .sum();
+    let places_in =
+        |state: usize, t: usize| (state / radix[t]) % (instance.tasks[t].places as usize + 1);
+    let mut value: Vec<Option<Objective>> = vec![None; states];
+    value[start] = Some(Objective::default());
+    // For backtracking: per volunteer, for each state reached, (previous state, chosen set).
+    let mut came_from: Vec<Vec<(u32, u32)>> = Vec::with_capacity(choices.len());
+    for sets in &choices {
+        let mut next: Vec<Option<Objective>> = vec![None; states];
+        let mut from = vec![(0u32, 0u32); states];
+        for (state, current) in value.iter().enumerate() {
+            let Some(current) = current else { continue };
+            'set: for (k, set) in sets.iter().enumerate() {
+                for &e in &set.edges {
+                    if places_in(state, p.edge(e).task) == 0 {
+                        continue 'set;
+                    }
+                }
+                let after = state - set.decrement;
+                let candidate = Objective {
+                    filled: current.filled + set.count,
+                    net_score: current.net_score + set.score,
+                };
+                if next[after].is_none_or(|old| candidate > old) {
+                    next[after] = Some(candidate);
+                    from[after] = (state as u32, k as u32);
+                }
+            }
+        }
+        value = next;
+        came_from.push(from);
+    }
+    let (mut state, _) = value
+        .iter()
+        .enumerate()
+        .filter_map(|(s, v)| v.map(|v| (s, v)))
+        .fold(None::<(usize, Objective)>, |best, (s, v)| match best {
+            Some((_, b)) if b >= v => best,
+            _ => Some((s, v)),
+        })?;
+    let mut edges = Vec::new();
+    for (v, from) in came_from.iter().enumerate().rev() {
+        let (previous, k) = from[state];
+        edges.extend(choices[v][k as usize].edges.iter().copied());
+        state = previous as usize;
+    }
+    Some(edges)
 }
 
 #[cfg(test)]

@@ -603,11 +603,11 @@ proptest! {
         prop_assert_eq!(plan.total_score, score);
         prop_assert_eq!(plan.fairness_cost, fairness);
         let best = brute_force_optimum(&instance, &options);
-        prop_assert!(plan.objective <= best);
         prop_assert!(best <= plan.upper_bound);
-        if plan.exact {
-            prop_assert_eq!(plan.objective, best);
-        }
+        // Small instances are always solved to the optimum (by the flow's bound or, where the
+        // bound is not reached, by the exhaustive fallback) and say so.
+        prop_assert_eq!(plan.objective, best);
+        prop_assert!(plan.exact);
         if !overlapping {
             // No overlaps and slack budgets: the relaxation is the problem itself.
             prop_assert!(plan.exact);
@@ -763,6 +763,10 @@ fn large_instances_obey_hard_rules_and_the_bound_is_the_whole_relaxation() {
                 net_score: -cost,
             });
         assert_eq!(plan.upper_bound, whole, "seed {seed}");
-        assert_eq!(plan.exact, plan.objective == whole, "seed {seed}");
+        // Reaching the bound proves optimality; below it, only the exhaustive search (small
+        // instances) may claim it.
+        if plan.objective == whole {
+            assert!(plan.exact, "seed {seed}");
+        }
     }
 }
