@@ -807,3 +807,67 @@ async fn a_cookie_from_far_in_the_future_cannot_lock_the_village_out() {
     assert!(!next.reset);
     assert!(coordinator.snapshot.contains_key("task/t-after"));
 }
+
+#[tokio::test]
+async fn a_volunteer_never_holds_other_volunteers_or_their_sign_ups() {
+    let server = Server::start();
+    let mut coordinator = Device::new("coord-1", &server.login(&server.login_code).await);
+    coordinator
+        .sync(
+            &server,
+            &[Mutation::CreateTask {
+                task: visit("t-two", 9, 2, None),
+            }],
+        )
+        .await;
+    let first = server.join("甲", "13800003333").await;
+    let second = server.join("乙", "13800004444").await;
+    let mut phone_a = Device::new("phone-a", &first.token);
+    let mut phone_b = Device::new("phone-b", &second.token);
+    for (phone, me) in [
+        (&mut phone_a, &first.volunteer_id),
+        (&mut phone_b, &second.volunteer_id),
+    ] {
+        phone.sync(&server, &[]).await;
+        let profile = free_all_week(phone.volunteer(me));
+        phone
+            .sync(
+                &server,
+                &[
+                    profile,
+                    Mutation::SignUp {
+                        task: TaskId::new("t-two"),
+                    },
+                ],
+            )
+            .await;
+    }
+    coordinator.sync(&server, &[]).await;
+    assert!(coordinator
+        .snapshot
+        .contains_key(&signup_key("t-two", &first.volunteer_id)));
+    assert!(coordinator
+        .snapshot
+        .contains_key(&signup_key("t-two", &second.volunteer_id)));
+    // Checked on what the server sent (the device's snapshot is exactly the applied patches),
+    // independently of the server's own visibility code: only my profile and my sign-ups.
+    phone_a.sync(&server, &[]).await;
+    for key in phone_a.snapshot.keys() {
+        if key.starts_with("volunteer/") {
+            assert_eq!(key, &format!("volunteer/{}", first.volunteer_id));
+        }
+        if key.starts_with("signup/") {
+            assert!(key.ends_with(&format!("/{}", first.volunteer_id)), "{key}");
+        }
+        assert!(!key.starts_with("beneficiary_private/"), "{key}");
+    }
+    let demo_volunteers = phone_a
+        .snapshot
+        .keys()
+        .filter(|k| k.starts_with("volunteer/"))
+        .count();
+    assert_eq!(
+        demo_volunteers, 1,
+        "the demo village's 300 volunteers stay on the server"
+    );
+}
