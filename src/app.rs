@@ -11,7 +11,7 @@ use crate::i18n::{Lang, Msg};
 use crate::pages::coordinator::{Coordinator, CoordinatorTask};
 use crate::pages::{
     home::Home, join::Join, login::Login, not_found::NotFound, profile::Profile,
-    volunteer::Volunteer,
+    schedule::Schedule, volunteer::Volunteer,
 };
 use crate::status::SyncStatus;
 use crate::sync::SyncEngine;
@@ -90,6 +90,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=Home/>
                     <Route path=path!("/volunteer") view=Volunteer/>
                     <Route path=path!("/volunteer/profile") view=Profile/>
+                    <Route path=path!("/volunteer/schedule") view=Schedule/>
                     <Route path=path!("/coordinator") view=Coordinator/>
                     <Route path=path!("/coordinator/task/:id") view=CoordinatorTask/>
                     <Route path=path!("/join") view=Join/>

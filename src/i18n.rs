@@ -123,6 +123,13 @@ pub enum Msg {
     SavedLocally,
     ForMe,
     NotForMe,
+    ScheduleTitle,
+    Upcoming,
+    Past,
+    NoUpcoming,
+    ExportOne,
+    ExportAll,
+    NavSchedule,
 }
 
 impl Msg {
@@ -210,6 +217,13 @@ impl Msg {
                 SavedLocally => "已保存，联网后会自动同步。",
                 ForMe => "适合我的任务",
                 NotForMe => "暂不适合：",
+                ScheduleTitle => "我的日程",
+                Upcoming => "即将进行",
+                Past => "已结束",
+                NoUpcoming => "近期没有安排。",
+                ExportOne => "加入手机日历",
+                ExportAll => "全部加入手机日历",
+                NavSchedule => "我的日程",
             },
             Lang::En => match self {
                 AppName => "Linli",
@@ -292,6 +306,13 @@ impl Msg {
                 SavedLocally => "Saved. It will sync when you are online.",
                 ForMe => "Tasks for me",
                 NotForMe => "Not for me now:",
+                ScheduleTitle => "My schedule",
+                Upcoming => "Upcoming",
+                Past => "Past",
+                NoUpcoming => "Nothing coming up.",
+                ExportOne => "Add to phone calendar",
+                ExportAll => "Add all to phone calendar",
+                NavSchedule => "My schedule",
             },
         }
     }
@@ -450,6 +471,13 @@ mod tests {
         Msg::SavedLocally,
         Msg::ForMe,
         Msg::NotForMe,
+        Msg::ScheduleTitle,
+        Msg::Upcoming,
+        Msg::Past,
+        Msg::NoUpcoming,
+        Msg::ExportOne,
+        Msg::ExportAll,
+        Msg::NavSchedule,
     ];
 
     fn has_han(s: &str) -> bool {

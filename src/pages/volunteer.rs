@@ -182,7 +182,10 @@ fn VolunteerTasks(me: VolunteerId) -> impl IntoView {
     view! {
         <section class="area volunteer">
             <h1>{tr(Msg::ForMe)}</h1>
-            <A href="/volunteer/profile" attr:class="button secondary" attr:data-testid="profile-link">{tr(Msg::NavProfile)}</A>
+            <div class="actions">
+                <A href="/volunteer/profile" attr:class="button secondary" attr:data-testid="profile-link">{tr(Msg::NavProfile)}</A>
+                <A href="/volunteer/schedule" attr:class="button secondary" attr:data-testid="schedule-link">{tr(Msg::NavSchedule)}</A>
+            </div>
             <p class="form-error" role="alert" data-testid="action-error">{move || error.get()}</p>
             <Show when=move || !list.with(Vec::is_empty) fallback=move || view! { <p class="empty">{tr(Msg::NoOpenTasks)}</p> }>
                 <ul class="task-list">

@@ -1,6 +1,7 @@
 // The volunteer's phone: join with an invite code, set when they are free, see "For me" change.
 import { test, expect, Page } from '@playwright/test';
 import { appReady } from './helpers';
+import { execFileSync } from 'child_process';
 
 async function join(page: Page, code: string, name: string) {
   await page.goto(`/join#${code}`);
@@ -51,4 +52,54 @@ test('setting availability changes the tasks offered "for me"', async ({ page })
   await page.reload();
   await appReady(page);
   await expect(page.locator('li.task').first()).toHaveAttribute('data-eligible', 'true');
+});
+
+/** Parses an .ics file with Python's `icalendar` (an independent, real parser). */
+function parseIcs(path: string): { uid: string; summary: string; start: string; tz: string; offsetHours: number }[] {
+  const script = `
+import sys, json, icalendar
+cal = icalendar.Calendar.from_ical(open(sys.argv[1], 'rb').read())
+out = []
+for ev in cal.walk('VEVENT'):
+    start = ev.decoded('DTSTART')
+    out.append({'uid': str(ev['UID']), 'summary': str(ev['SUMMARY']),
+                'start': start.strftime('%Y-%m-%dT%H:%M:%S'),
+                'tz': str(ev['DTSTART'].params.get('TZID')),
+                'offsetHours': start.utcoffset().total_seconds() / 3600})
+print(json.dumps(out, ensure_ascii=False))
+`;
+  return JSON.parse(execFileSync('python3', ['-c', script, path], { encoding: 'utf8' }));
+}
+
+test('my schedule exports to the phone calendar in the village time zone', async ({ page }) => {
+  await join(page, 'DEMO-2026', '陈红');
+  await expect(page).toHaveURL(/\/volunteer$/);
+  await expect(page.getByTestId('sync-status')).toHaveText(/已同步/, { timeout: 20_000 });
+  await page.getByTestId('profile-link').click();
+  await page.getByTestId('slot-1-morning').click();
+  await page.getByTestId('save-profile').click();
+  await page.goto('/volunteer');
+  await appReady(page);
+  const best = page.locator('li.task[data-eligible="true"]').first();
+  const testid = (await best.getAttribute('data-testid'))!;
+  const taskId = testid.replace(/^task-/, '');
+  await best.getByTestId('sign-up').click();
+  const row = page.getByTestId(testid);
+  await expect(row.getByTestId('signup-status')).toHaveAttribute('data-state', 'confirmed', { timeout: 20_000 });
+  const task = await page.evaluate((id) => {
+    const state = JSON.parse(localStorage.getItem('linli.state')!);
+    return Object.fromEntries(state.replica.snapshot)['task/' + id];
+  }, taskId);
+
+  await page.getByTestId('schedule-link').click();
+  await expect(page.getByTestId(`schedule-${taskId}`)).toBeVisible();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-all').click()]);
+  expect(download.suggestedFilename()).toBe('linli-schedule.ics');
+  const events = parseIcs((await download.path())!);
+  expect(events).toHaveLength(1);
+  expect(events[0].summary).toBe(task.title);
+  expect(events[0].start).toBe(task.start);
+  expect(events[0].tz).toBe('Asia/Shanghai');
+  expect(events[0].offsetHours).toBe(8);
+  expect(events[0].uid).toContain(taskId);
 });

@@ -10,7 +10,7 @@ use crate::run::step;
 use crate::tools;
 
 pub fn run() -> Result<(), String> {
-    tools::ensure_scipy()?;
+    tools::ensure_python_packages()?;
     let build_tools = tools::ensure_build_tools()?;
     tools::ensure_chromium()?;
     let mut summary = vec![machine()];

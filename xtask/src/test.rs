@@ -40,7 +40,7 @@ pub fn run_all() -> Result<(), String> {
     let build_tools = tools::ensure_build_tools()?;
     tools::ensure_chromium()?;
     tools::ensure_e2e_packages()?;
-    tools::ensure_scipy()?;
+    tools::ensure_python_packages()?;
 
     let mut tally = Tally::default();
     tally.check(
@@ -274,6 +274,7 @@ fn end_to_end(dist: &Path, server_binary: &Path) -> (usize, usize) {
         .env("LINLI_DIST_DIR", &site)
         .env("LINLI_SERVER_BIN", server_binary)
         .env("LINLI_DB", work.join("linli.sqlite3"))
+        .env("PYTHONPATH", tools::python_path())
         .env("PLAYWRIGHT_JSON_OUTPUT_NAME", &results)
         .current_dir(&e2e_dir)
         .status();

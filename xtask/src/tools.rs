@@ -219,16 +219,17 @@ pub fn python_path() -> OsString {
     std::env::join_paths(dirs).unwrap_or_default()
 }
 
-/// SciPy, the oracle the assignment solver is checked against (and the benchmarks' baseline).
-/// Commands that need it get `PYTHONPATH` from [`python_path`].
-pub fn ensure_scipy() -> Result<(), String> {
-    let has_scipy = Command::new("python3")
-        .args(["-c", "import scipy.optimize"])
+/// The Python packages the tests use as independent oracles: SciPy (the assignment solver's,
+/// and the benchmarks' baseline) and icalendar (parses the calendar export). Commands that need
+/// them get `PYTHONPATH` from [`python_path`].
+pub fn ensure_python_packages() -> Result<(), String> {
+    let has_all = Command::new("python3")
+        .args(["-c", "import scipy.optimize, icalendar"])
         .env("PYTHONPATH", python_path())
         .output()
         .is_ok_and(|o| o.status.success());
-    if has_scipy {
-        step("python3 scipy: installed");
+    if has_all {
+        step("python3 scipy, icalendar: installed");
         return Ok(());
     }
     let has_pip = output("python3", &["-m", "pip", "--version"]).is_some();
@@ -249,10 +250,10 @@ pub fn ensure_scipy() -> Result<(), String> {
     }
     let target = local_tools().join("python");
     run(
-        "installing scipy into .tools/python for the solver's oracle tests (pip)",
+        "installing scipy and icalendar into .tools/python for the oracle tests (pip)",
         Command::new("python3")
-            .args(["-m", "pip", "install", "--quiet", "--target"])
+            .args(["-m", "pip", "install", "--quiet", "--upgrade", "--target"])
             .arg(&target)
-            .arg("scipy"),
+            .args(["scipy", "icalendar"]),
     )
 }

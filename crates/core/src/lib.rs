@@ -12,6 +12,7 @@
 
 pub mod assign;
 pub mod demo;
+pub mod ics;
 pub mod matching;
 pub mod model;
 pub mod rng;

@@ -1,0 +1,147 @@
+//! My schedule: the tasks I am on, upcoming first, with export to the phone's calendar (.ics).
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use linli_core::model::{Task, VolunteerId};
+use linli_core::sync::{MemoryStore, Record, Role, SignupStatus};
+use linli_core::{NaiveDate, NaiveDateTime};
+use wasm_bindgen::JsCast;
+
+use crate::app::{tr, Shell};
+use crate::i18n::{waitlisted_badge, when, Msg};
+use crate::sync::SyncEngine;
+
+/// My tasks (confirmed or waiting), by start time.
+fn my_tasks(view: &MemoryStore, me: &VolunteerId) -> Vec<(Task, SignupStatus)> {
+    let mut mine: Vec<(Task, SignupStatus)> = view
+        .records()
+        .filter_map(|(_, r)| match r {
+            Record::Signup(s) if &s.volunteer == me => Some(s.clone()),
+            _ => None,
+        })
+        .filter_map(
+            |s| match view.get_record(&format!("task/{}", s.task.as_str())) {
+                Some(Record::Task(t)) => Some((t.clone(), s.status)),
+                _ => None,
+            },
+        )
+        .collect();
+    mine.sort_by(|a, b| (a.0.start, a.0.id.as_str()).cmp(&(b.0.start, b.0.id.as_str())));
+    mine
+}
+
+fn js_now(utc: bool) -> NaiveDateTime {
+    let d = js_sys::Date::new_0();
+    let (y, mo, da, h, mi, s) = if utc {
+        (
+            d.get_utc_full_year(),
+            d.get_utc_month(),
+            d.get_utc_date(),
+            d.get_utc_hours(),
+            d.get_utc_minutes(),
+            d.get_utc_seconds(),
+        )
+    } else {
+        (
+            d.get_full_year(),
+            d.get_month(),
+            d.get_date(),
+            d.get_hours(),
+            d.get_minutes(),
+            d.get_seconds(),
+        )
+    };
+    NaiveDate::from_ymd_opt(y as i32, mo + 1, da)
+        .and_then(|day| day.and_hms_opt(h, mi, s))
+        .unwrap_or_default()
+}
+
+/// Hands the calendar file to the browser as a download.
+fn download(filename: &str, text: &str) -> Result<(), wasm_bindgen::JsValue> {
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    let bag = web_sys::BlobPropertyBag::new();
+    bag.set_type("text/calendar;charset=utf-8");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &bag)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
+    let link: web_sys::HtmlAnchorElement = document().create_element("a")?.dyn_into()?;
+    link.set_href(&url);
+    link.set_download(filename);
+    link.click();
+    web_sys::Url::revoke_object_url(&url)
+}
+
+fn export(view: &MemoryStore, tasks: &[&Task], filename: &str) {
+    let village = view.records().find_map(|(_, r)| match r {
+        Record::Village(v) => Some(v.clone()),
+        _ => None,
+    });
+    if let Some(village) = village {
+        let ics = linli_core::ics::calendar(&village, tasks, js_now(true));
+        if let Err(err) = download(filename, &ics) {
+            leptos::logging::warn!("calendar export failed: {err:?}");
+        }
+    }
+}
+
+#[component]
+pub fn Schedule() -> impl IntoView {
+    let engine = expect_context::<SyncEngine>();
+    let lang = expect_context::<Shell>().lang;
+    move || {
+        let Some(Role::Volunteer(me)) = engine.session.get().map(|s| s.actor.role) else {
+            return view! {
+                <section class="area">
+                    <h1>{tr(Msg::ScheduleTitle)}</h1>
+                    <p class="empty">{tr(Msg::VolunteerNotJoined)}</p>
+                    <A href="/join" attr:class="button primary">{tr(Msg::JoinTitle)}</A>
+                </section>
+            }
+            .into_any();
+        };
+        let mine = engine.view.with(|v| my_tasks(v, &me));
+        let now = js_now(false);
+        let (upcoming, past): (Vec<_>, Vec<_>) = mine.into_iter().partition(|(t, _)| t.end >= now);
+        let row = move |(task, status): (Task, SignupStatus)| {
+            let id = task.id.clone();
+            let testid = format!("schedule-{}", id.as_str());
+            let for_export = task.clone();
+            view! {
+                <li class="task" data-testid=testid>
+                    <div class="task-main">
+                        <strong class="task-title">{task.title.clone()}</strong>
+                        <span class="task-when">{move || when(lang.get(), task.start, task.end)}</span>
+                    </div>
+                    <span class="badge" data-state=if status == SignupStatus::Confirmed { "confirmed" } else { "waitlisted" }>
+                        {move || if status == SignupStatus::Confirmed { Msg::SignupConfirmed.text(lang.get()).to_owned() } else { waitlisted_badge(lang.get(), None) }}
+                    </span>
+                    <button type="button" class="secondary" data-testid="export-one"
+                        on:click=move |_| engine.view.with_untracked(|v| export(v, &[&for_export], &format!("linli-{}.ics", for_export.id.as_str())))>
+                        {tr(Msg::ExportOne)}
+                    </button>
+                </li>
+            }
+        };
+        let all: Vec<Task> = upcoming.iter().map(|(t, _)| t.clone()).collect();
+        let has_upcoming = !upcoming.is_empty();
+        view! {
+            <section class="area schedule">
+                <h1>{tr(Msg::ScheduleTitle)}</h1>
+                <h2>{tr(Msg::Upcoming)}</h2>
+                {if has_upcoming { None } else { Some(view! { <p class="empty">{tr(Msg::NoUpcoming)}</p> }) }}
+                <ul class="task-list">{upcoming.into_iter().map(row).collect_view()}</ul>
+                {has_upcoming.then(|| view! {
+                    <button type="button" class="primary" data-testid="export-all"
+                        on:click=move |_| engine.view.with_untracked(|v| {
+                            let refs: Vec<&Task> = all.iter().collect();
+                            export(v, &refs, "linli-schedule.ics")
+                        })>
+                        {tr(Msg::ExportAll)}
+                    </button>
+                })}
+                <h2>{tr(Msg::Past)}</h2>
+                <ul class="task-list past">{past.into_iter().map(row).collect_view()}</ul>
+            </section>
+        }
+        .into_any()
+    }
+}
