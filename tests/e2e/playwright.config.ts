@@ -2,6 +2,10 @@
 // free loopback port with a fresh SQLite file and passes its address in LINLI_BASE_URL.
 import { defineConfig, devices } from '@playwright/test';
 
+// Let context.route() and network events see requests that pass through the service worker's
+// fetch handler (the app's API calls do); otherwise an "offline" phone's request can slip past.
+process.env.PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS ??= '1';
+
 const baseURL = process.env.LINLI_BASE_URL;
 if (!baseURL) {
   throw new Error('LINLI_BASE_URL is not set: run the end-to-end tests with `cargo xtask test`');

@@ -52,7 +52,9 @@ async function chooseTaskAndVolunteer(coordinator: Page, listed: string[]): Prom
           (v) =>
             v.availability.days[day].some((r: any) => r.start_min <= from && r.end_min >= to) &&
             !v.exceptions.some((e: any) => e.date_from <= date && e.date_to >= date) &&
-            v.max_hours_per_week * 60 >= to - from,
+            v.max_hours_per_week * 60 >= to - from &&
+            // Not already busy (other tests may share this server).
+            !Object.keys(records).some((k) => k.startsWith('signup/') && k.endsWith('/' + v.id)),
         );
       if (other) return { task: t.id, other: other.id, otherName: other.name };
     }
@@ -95,8 +97,14 @@ test('an offline sign-up for the last place ends on the waiting list when a coor
   // the API is also cut off explicitly for this phone.
   await phoneContext.setOffline(true);
   await phoneContext.route('**/api/**', (route) => route.abort('internetdisconnected'));
+  const attempt = phone.waitForEvent('requestfailed', {
+    predicate: (r) => r.url().includes('/api/v1/sync'),
+    timeout: 15_000,
+  });
   await row.getByTestId('sign-up').click();
   await expect(row.getByTestId('signup-status')).toHaveText('待同步');
+  // The phone tries to push right away, and the attempt fails: nothing reached the server.
+  await attempt;
   await expect(phone.getByTestId('sync-status')).toHaveText('离线 · 1 项待同步');
   await phone.reload();
   await appReady(phone);

@@ -15,7 +15,7 @@ use linli_core::assign::{
 };
 use linli_core::demo::{generate, DemoParams};
 use linli_core::matching::{
-    candidate_edges, remaining_weekly_minutes, week_start, Commitment, MatchContext, ServiceHistory,
+    candidate_edges, remaining_weekly_minutes, week_start, Commitment, MatchContext,
 };
 use linli_core::rng::SplitMix64;
 use linli_core::TaskStatus;
@@ -261,15 +261,7 @@ fn demo_week_instances(
 /// the plan, with empty history and no commitments. Prints the plan's quality once, with the
 /// upper bound, so quality is visible next to speed.
 fn demo_week(c: &mut Criterion) {
-    let demo = generate(&DemoParams::district_week());
-    let input = MatchInput {
-        village: demo.village,
-        volunteers: demo.volunteers,
-        beneficiaries: demo.beneficiaries,
-        tasks: demo.tasks,
-        commitments: Vec::new(),
-        history: ServiceHistory::default(),
-    };
+    let input = MatchInput::from(generate(&DemoParams::district_week()));
     let options = PlanOptions::default();
     let began = Instant::now();
     let plan = plan_week(&input, &options);
