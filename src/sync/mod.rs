@@ -236,6 +236,12 @@ impl SyncEngine {
         if self.session.get_untracked().is_none() {
             return;
         }
+        // When the phone knows it has no connection, don't try: the `online` event starts the
+        // next sync. (Saves a cheap phone's battery, and a request is never half-sent.)
+        if !window().navigator().on_line() {
+            self.status.update(|s| s.online = false);
+            return;
+        }
         if self.running.get_value() {
             self.again.set_value(true);
             return;
