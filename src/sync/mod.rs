@@ -118,6 +118,14 @@ impl SyncEngine {
         }
         engine.refresh();
         let _ = window_event_listener(leptos::ev::online, move |_| engine.sync_now());
+        // Another tab of the app (or the installed PWA beside a browser tab) saved: take its
+        // state, so both show the same queue and never hand out the same mutation id.
+        let _ = window_event_listener(leptos::ev::storage, move |ev| {
+            if ev.key().as_deref() == Some(STATE_KEY) {
+                engine.reload();
+                engine.refresh();
+            }
+        });
         let _ = set_interval_with_handle(
             move || {
                 let visible = document().visibility_state() == web_sys::VisibilityState::Visible;
@@ -149,6 +157,23 @@ impl SyncEngine {
                 n.remove(index);
             }
         });
+    }
+
+    /// Re-reads the stored state, which another tab may have changed since this one last read
+    /// it. Called before every change and every sync, so a tab never works from a stale queue.
+    /// A stored document that cannot be read is left to the load-time repair; this keeps its
+    /// own state then.
+    fn reload(&self) {
+        let stored = storage().and_then(|s| s.get_item(STATE_KEY).ok().flatten());
+        let Some(text) = stored else { return };
+        let (state, note) = LocalState::load(Some(&text), new_client_id);
+        if note != LoadNote::Loaded {
+            return;
+        }
+        if state.session != self.session.get_untracked() {
+            self.session.set(state.session.clone());
+        }
+        self.state.set_value(state);
     }
 
     /// Recomputes what the pages show and the indicator's pending count.
@@ -192,6 +217,7 @@ impl SyncEngine {
     /// Makes a change: checked against the rules here, written to local storage *before* the
     /// page shows it, then pushed to the server soon.
     pub fn mutate(&self, mutation: Mutation) -> Result<Outcome, MutateError> {
+        self.reload();
         let actor = self.actor().ok_or(MutateError::NotSignedIn)?;
         let outcome = self
             .state
@@ -264,6 +290,7 @@ impl SyncEngine {
         let Some(token) = self.session.get_untracked().map(|s| s.token) else {
             return;
         };
+        self.reload();
         let request = self.state.with_value(|s| s.replica.sync_request());
         let generation = self.generation.get_value();
         self.status.update(|s| s.syncing = true);
@@ -307,6 +334,9 @@ impl SyncEngine {
     }
 
     fn accept(&self, response: &SyncResponse) {
+        // Another tab may have queued changes while the request was out: apply the answer to
+        // the current stored state, which keeps them (ids above `last_mutation_id`).
+        self.reload();
         let notices: Vec<Notice> = self.state.with_value(|state| {
             response
                 .results

@@ -106,3 +106,53 @@ test('my schedule exports to the phone calendar in the village time zone', async
   expect(events[0].offsetHours).toBe(8);
   expect(events[0].uid).toContain(taskId);
 });
+
+test('two tabs offline: changes made in both reach the server, none is lost', async ({ page, context }) => {
+  await join(page, 'DEMO-2026', '周丽');
+  await expect(page).toHaveURL(/\/volunteer$/);
+  await expect(page.getByTestId('sync-status')).toHaveText(/已同步/, { timeout: 20_000 });
+  await page.getByTestId('profile-link').click();
+  await page.getByTestId('slot-1-morning').click();
+  await page.getByTestId('save-profile').click();
+  await page.goto('/volunteer');
+  await appReady(page);
+  await expect(page.getByTestId('sync-status')).toHaveText(/已同步/, { timeout: 20_000 });
+  // Two eligible tasks on different days (so neither overlaps the other).
+  const eligible = page.locator('li.task[data-eligible="true"]');
+  await expect(eligible.first()).toBeVisible();
+  const rows = await eligible.evaluateAll((items) =>
+    items.map((li) => ({
+      id: li.getAttribute('data-testid')!,
+      day: (li.querySelector('.task-when')?.textContent ?? '').split(' ').slice(0, 2).join(' '),
+    })),
+  );
+  const first = rows[0];
+  const second = rows.find((r) => r.day !== first.day)!;
+  expect(second, 'eligible tasks on two days').toBeTruthy();
+
+  const other = await context.newPage();
+  await other.goto('/volunteer');
+  await appReady(other);
+  await context.setOffline(true);
+  await context.route('**/api/**', (route) => route.abort('internetdisconnected'));
+  await page.getByTestId(first.id).getByTestId('sign-up').click();
+  await other.getByTestId(second.id).getByTestId('sign-up').click();
+  // Each tab shows both of the phone's unsent changes.
+  await expect(page.getByTestId('sync-status')).toHaveText('离线 · 2 项待同步');
+  await expect(other.getByTestId('sync-status')).toHaveText('离线 · 2 项待同步');
+
+  await context.unroute('**/api/**');
+  await context.setOffline(false);
+  for (const tab of [page, other]) {
+    for (const row of [first, second]) {
+      await expect(tab.getByTestId(row.id).getByTestId('signup-status')).toHaveAttribute(
+        'data-state',
+        /^(confirmed|waitlisted)$/,
+        { timeout: 20_000 },
+      );
+    }
+  }
+  // Nothing was refused (a "waiting list" notice is fine: other tests may share this server).
+  await expect(page.getByTestId('notice').filter({ hasNotText: '候补名单' })).toHaveCount(0);
+  await other.close();
+});
