@@ -65,6 +65,9 @@ pub struct SyncEngine {
     failures: StoredValue<u32>,
     /// Bumped at every sign-in, so an answer to a request of the previous session is dropped.
     generation: StoredValue<u64>,
+    /// The stored document as this tab last wrote or read it: `reload` parses only when another
+    /// tab has changed it (a month of a village's data is a large document for a cheap phone).
+    known_text: StoredValue<String>,
 }
 
 fn storage() -> Option<web_sys::Storage> {
@@ -110,6 +113,7 @@ impl SyncEngine {
             again: StoredValue::new(false),
             failures: StoredValue::new(0),
             generation: StoredValue::new(0),
+            known_text: StoredValue::new(stored.clone().unwrap_or_default()),
         };
         if let LoadNote::Repaired { kept } = note {
             engine.notify(Notice::Repaired { kept });
@@ -166,10 +170,14 @@ impl SyncEngine {
     fn reload(&self) {
         let stored = storage().and_then(|s| s.get_item(STATE_KEY).ok().flatten());
         let Some(text) = stored else { return };
+        if self.known_text.with_value(|known| *known == text) {
+            return;
+        }
         let (state, note) = LocalState::load(Some(&text), new_client_id);
         if note != LoadNote::Loaded {
             return;
         }
+        self.known_text.set_value(text);
         if state.session != self.session.get_untracked() {
             self.session.set(state.session.clone());
         }
@@ -199,11 +207,18 @@ impl SyncEngine {
         };
         let json = self.state.with_value(LocalState::to_json);
         match storage.set_item(STATE_KEY, &json) {
-            Ok(()) => Ok(()),
+            Ok(()) => {
+                self.known_text.set_value(json);
+                Ok(())
+            }
             Err(err) if is_quota_error(&err) => {
-                let slim = self.state.with_value(LocalState::without_snapshot);
-                match storage.set_item(STATE_KEY, &slim.to_json()) {
+                let slim = self
+                    .state
+                    .with_value(LocalState::without_snapshot)
+                    .to_json();
+                match storage.set_item(STATE_KEY, &slim) {
                     Ok(()) => {
+                        self.known_text.set_value(slim);
                         self.notify(Notice::StorageFull);
                         Ok(())
                     }

@@ -646,8 +646,9 @@ pub fn solve(instance: &Instance, options: &PlanOptions) -> Result<Plan, PlanErr
     let p = Prepared::new(instance, options)?;
     let no_edge_forbidden = vec![false; instance.edges.len()];
     let empty = State::new(&p);
-    let Some(mut round) = FlowRound::new(&p, &empty, &no_edge_forbidden, Some(CORE_SLACK))? else {
-        return Ok(finish(
+    // Nothing can be assigned at all: the empty plan is trivially optimal.
+    let nothing = || {
+        Ok(finish(
             &p,
             options,
             &empty,
@@ -655,18 +656,13 @@ pub fn solve(instance: &Instance, options: &PlanOptions) -> Result<Plan, PlanErr
             0,
             0,
             true,
-        ));
+        ))
+    };
+    let Some(mut round) = FlowRound::new(&p, &empty, &no_edge_forbidden, Some(CORE_SLACK))? else {
+        return nothing();
     };
     let Some(relaxation) = round.solve(&p)? else {
-        return Ok(finish(
-            &p,
-            options,
-            &empty,
-            Objective::default(),
-            0,
-            0,
-            true,
-        ));
+        return nothing();
     };
     let upper_bound = Objective {
         filled: relaxation.flow as u32,
