@@ -871,3 +871,98 @@ async fn a_volunteer_never_holds_other_volunteers_or_their_sign_ups() {
         "the demo village's 300 volunteers stay on the server"
     );
 }
+
+#[tokio::test]
+async fn check_in_and_out_keep_both_clocks_and_only_first_names_are_shared() {
+    let server = Server::start();
+    let mut coordinator = Device::new("coord-1", &server.login(&server.login_code).await);
+    coordinator
+        .sync(
+            &server,
+            &[Mutation::CreateTask {
+                task: visit("t-pair", 9, 2, None),
+            }],
+        )
+        .await;
+    let first = server.join("王秀英", "13800005555").await;
+    let second = server.join("欧阳明月", "13800006666").await;
+    let mut phone_a = Device::new("phone-a", &first.token);
+    let mut phone_b = Device::new("phone-b", &second.token);
+    let task = || TaskId::new("t-pair");
+    for (phone, me) in [
+        (&mut phone_a, &first.volunteer_id),
+        (&mut phone_b, &second.volunteer_id),
+    ] {
+        phone.sync(&server, &[]).await;
+        let profile = free_all_week(phone.volunteer(me));
+        phone
+            .sync(&server, &[profile, Mutation::SignUp { task: task() }])
+            .await;
+    }
+    // B checks in and out; the phone's clock says 09:03-10:12 (it may have been offline).
+    let at = |h, m| date().and_hms_opt(h, m, 0).expect("time");
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64;
+    let (response, _) = phone_b
+        .sync(
+            &server,
+            &[
+                Mutation::CheckIn {
+                    task: task(),
+                    at: at(9, 3),
+                },
+                Mutation::CheckOut {
+                    task: task(),
+                    at: at(10, 12),
+                },
+                Mutation::SaveVisitNote {
+                    task: task(),
+                    note: "老人需要续开降压药".into(),
+                },
+            ],
+        )
+        .await;
+    assert_eq!(applied(&response).len(), 3, "{:?}", response.results);
+    let key = format!("service/t-pair/{}", second.volunteer_id);
+    let record: linli_core::ServiceRecord =
+        serde_json::from_value(phone_b.snapshot[&key].clone()).expect("service record");
+    assert_eq!(record.minutes(), Some(69));
+    let check_in = record.check_in.expect("check-in");
+    assert_eq!(
+        check_in.device,
+        at(9, 3),
+        "the phone's time is kept as given"
+    );
+    let received = check_in.received.expect("the server's time is added");
+    assert!(received >= before && received <= before + 60, "{received}");
+    // The coordinator sees the record and the note.
+    coordinator.sync(&server, &[]).await;
+    assert_eq!(coordinator.snapshot[&key]["note"], "老人需要续开降压药");
+    // A sees who else is going by first name only, and never B's record or phone number.
+    let (_, raw) = phone_a.sync(&server, &[]).await;
+    let roster = &phone_a.snapshot["roster/t-pair"];
+    let names: Vec<&str> = roster["going"]
+        .as_array()
+        .expect("going")
+        .iter()
+        .filter_map(|e| e["first_name"].as_str())
+        .collect();
+    assert_eq!(names, vec!["秀英", "明月"]);
+    let full = phone_a
+        .snapshot
+        .values()
+        .map(Value::to_string)
+        .collect::<String>()
+        + &raw;
+    assert!(!phone_a.snapshot.contains_key(&key));
+    for secret in ["13800006666", "欧阳明月", "降压药"] {
+        assert!(!full.contains(secret), "{secret} reached another volunteer");
+    }
+    // After withdrawing, A no longer holds the roster.
+    phone_a
+        .sync(&server, &[Mutation::Withdraw { task: task() }])
+        .await;
+    assert!(!phone_a.snapshot.contains_key("roster/t-pair"));
+}

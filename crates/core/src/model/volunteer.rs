@@ -38,6 +38,12 @@ impl Volunteer {
     /// The most hours per week anyone may sign up for.
     pub const MAX_HOURS_LIMIT: u32 = 80;
 
+    /// The given name, which is what fellow volunteers see: "王秀英" → "秀英", "欧阳明" → "明",
+    /// "Anna Smith" → "Anna". A one-character or unusual name is shown as written.
+    pub fn first_name(&self) -> String {
+        first_name(&self.name)
+    }
+
     /// Checks names, phone, languages, availability, exceptions and the weekly hour limit.
     pub fn validate(&self) -> Result<(), ValidationError> {
         if self.id.is_blank() {
@@ -333,5 +339,45 @@ pub(crate) mod tests {
         ];
         assert!(!v.is_available(at(1, 22, 0), at(2, 1, 0)));
         assert!(v.is_available(at(1, 22, 0), at(2, 0, 0)));
+    }
+}
+
+/// Two-character surnames common enough that a name starting with one is read that way.
+const COMPOUND_SURNAMES: [&str; 12] = [
+    "欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒",
+];
+
+fn first_name(full: &str) -> String {
+    let full = full.trim();
+    let is_han = |c: char| ('\u{4e00}'..='\u{9fff}').contains(&c);
+    if !full.chars().all(is_han) {
+        // Latin-script names put the given name first.
+        return full.split_whitespace().next().unwrap_or(full).to_owned();
+    }
+    let surname_chars = if COMPOUND_SURNAMES.iter().any(|s| full.starts_with(s)) {
+        2
+    } else {
+        1
+    };
+    let given: String = full.chars().skip(surname_chars).collect();
+    if given.is_empty() {
+        full.to_owned()
+    } else {
+        given
+    }
+}
+
+#[cfg(test)]
+mod first_name_tests {
+    use super::first_name;
+
+    #[test]
+    fn drops_the_surname_of_chinese_names_and_keeps_the_first_word_of_latin_ones() {
+        assert_eq!(first_name("王秀英"), "秀英");
+        assert_eq!(first_name("李明"), "明");
+        assert_eq!(first_name("欧阳明月"), "明月");
+        assert_eq!(first_name("Anna Smith"), "Anna");
+        assert_eq!(first_name("王"), "王");
+        assert_eq!(first_name(" 张伟 "), "伟");
     }
 }

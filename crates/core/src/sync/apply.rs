@@ -4,10 +4,15 @@
 use serde::{Deserialize, Serialize};
 
 use crate::matching::{check, Commitment, Ineligibility, MatchContext, ServiceHistory};
-use crate::model::{Beneficiary, Task, TaskId, TaskStatus, VillageId, Volunteer, VolunteerId};
+use crate::model::{
+    Beneficiary, ClockReading, NaiveDateTime, ServiceRecord, Task, TaskId, TaskStatus, VillageId,
+    Volunteer, VolunteerId,
+};
 
 use super::mutation::Mutation;
-use super::record::{key_of, signup_key, Record, RecordKind, Signup, SignupStatus};
+use super::record::{
+    key_of, service_key, signup_key, Record, RecordKind, Roster, RosterEntry, Signup, SignupStatus,
+};
 use super::store::{Store, StoreError};
 
 /// Who is making a change. The server derives it from the device's token, never from anything
@@ -147,6 +152,12 @@ pub fn apply(
         }
         Mutation::Withdraw { task } => {
             let volunteer = volunteer_only(actor, "withdrawing")?.clone();
+            if service_record(store, task, &volunteer)?.is_some_and(|r| r.check_in.is_some()) {
+                return Err(reject(
+                    RejectCode::InvalidArgs,
+                    "already checked in: ask the coordinator to take you off this task",
+                ));
+            }
             leave(store, task, &volunteer)?;
             // Who moved up is the coordinator's business, not the leaving volunteer's.
             Ok(Outcome::Left { promoted: None })
@@ -164,6 +175,18 @@ pub fn apply(
         }
         Mutation::UpdateBeneficiary { beneficiary } => {
             save_beneficiary(actor, store, beneficiary, false)
+        }
+        Mutation::CheckIn { task, at } => {
+            let volunteer = volunteer_only(actor, "checking in")?.clone();
+            check_in(store, task, &volunteer, *at)
+        }
+        Mutation::CheckOut { task, at } => {
+            let volunteer = volunteer_only(actor, "checking out")?.clone();
+            check_out(store, task, &volunteer, *at)
+        }
+        Mutation::SaveVisitNote { task, note } => {
+            let volunteer = volunteer_only(actor, "a visit note")?.clone();
+            save_visit_note(store, task, &volunteer, note)
         }
     }
 }
@@ -389,6 +412,7 @@ fn sign_up(
         seq,
         by_coordinator,
     }))?;
+    refresh_roster(store, task_id)?;
     let waitlist_position = (status == SignupStatus::Waitlisted).then(|| {
         signups
             .iter()
@@ -417,6 +441,7 @@ fn leave(
     } else {
         None
     };
+    refresh_roster(store, task_id)?;
     Ok(Outcome::Left { promoted })
 }
 
@@ -487,5 +512,176 @@ fn save_beneficiary(
     for record in Record::from_beneficiary(beneficiary) {
         store.put(record)?;
     }
+    Ok(Outcome::Saved)
+}
+
+/// Rewrites the task's [`Roster`] from its sign-ups.
+///
+/// Order is kept from the previous roster and newcomers join at the end, ordered by `seq`: on
+/// the server that is the order of arrival, and on a phone, whose optimistic sign-up has not
+/// been given its place by the server yet, it puts the phone's own sign-up last, where it will
+/// be unless someone else was faster. Names come from the profiles this store holds (the
+/// server holds all; a phone only its own), else from the previous roster.
+fn refresh_roster(store: &mut dyn Store, task_id: &TaskId) -> Result<(), StoreError> {
+    let key = key_of(RecordKind::Roster, task_id.as_str());
+    let old = match store.get(&key)? {
+        Some(Record::Roster(r)) => r,
+        _ => Roster::new(task_id.clone()),
+    };
+    let mut signups = store.signups_for_task(task_id)?;
+    signups.sort_by(|a, b| {
+        a.seq
+            .cmp(&b.seq)
+            .then_with(|| a.volunteer.cmp(&b.volunteer))
+    });
+    let mut roster = Roster::new(task_id.clone());
+    for (status, old_list) in [
+        (SignupStatus::Confirmed, &old.going),
+        (SignupStatus::Waitlisted, &old.waiting),
+    ] {
+        let in_status: Vec<&Signup> = signups.iter().filter(|s| s.status == status).collect();
+        let kept = old_list
+            .iter()
+            .filter(|e| in_status.iter().any(|s| s.volunteer == e.volunteer));
+        let mut order: Vec<&VolunteerId> = kept.map(|e| &e.volunteer).collect();
+        for s in &in_status {
+            if !order.contains(&&s.volunteer) {
+                order.push(&s.volunteer);
+            }
+        }
+        let mut entries = Vec::with_capacity(order.len());
+        for volunteer in order {
+            let known = old
+                .going
+                .iter()
+                .chain(&old.waiting)
+                .find(|e| &e.volunteer == volunteer)
+                .map(|e| e.first_name.clone());
+            let first_name = match store.volunteer(volunteer)? {
+                Some(v) => v.first_name(),
+                None => known.unwrap_or_default(),
+            };
+            entries.push(RosterEntry {
+                volunteer: volunteer.clone(),
+                first_name,
+            });
+        }
+        match status {
+            SignupStatus::Confirmed => roster.going = entries,
+            SignupStatus::Waitlisted => roster.waiting = entries,
+        }
+    }
+    if roster.going.is_empty() && roster.waiting.is_empty() {
+        store.delete(&key)
+    } else {
+        store.put(Record::Roster(roster))
+    }
+}
+
+fn service_record(
+    store: &dyn Store,
+    task: &TaskId,
+    volunteer: &VolunteerId,
+) -> Result<Option<ServiceRecord>, StoreError> {
+    Ok(match store.get(&service_key(task, volunteer))? {
+        Some(Record::Service(r)) => Some(r),
+        _ => None,
+    })
+}
+
+/// The volunteer's service record on a task they are confirmed on (a new one if none yet).
+fn own_service_record(
+    store: &dyn Store,
+    task_id: &TaskId,
+    volunteer: &VolunteerId,
+) -> Result<ServiceRecord, ApplyError> {
+    let task = store
+        .task(task_id)?
+        .ok_or_else(|| reject(RejectCode::NotFound, "no such task"))?;
+    if task.status == TaskStatus::Cancelled {
+        return Err(reject(RejectCode::TaskNotOpen, "the task was cancelled"));
+    }
+    let confirmed = matches!(
+        store.get(&signup_key(task_id, volunteer))?,
+        Some(Record::Signup(s)) if s.status == SignupStatus::Confirmed
+    );
+    if !confirmed {
+        return Err(reject(
+            RejectCode::Forbidden,
+            "only a volunteer confirmed on the task can record service on it",
+        ));
+    }
+    Ok(service_record(store, task_id, volunteer)?
+        .unwrap_or_else(|| ServiceRecord::new(task_id.clone(), volunteer.clone(), task.kind)))
+}
+
+fn reading(store: &dyn Store, at: NaiveDateTime) -> ClockReading {
+    ClockReading {
+        device: at,
+        received: store.server_clock(),
+    }
+}
+
+fn check_in(
+    store: &mut dyn Store,
+    task: &TaskId,
+    volunteer: &VolunteerId,
+    at: NaiveDateTime,
+) -> Result<Outcome, ApplyError> {
+    let mut record = own_service_record(store, task, volunteer)?;
+    if record.check_in.is_some() {
+        return Err(reject(RejectCode::AlreadyExists, "already checked in"));
+    }
+    record.check_in = Some(reading(store, at));
+    store.put(Record::Service(record))?;
+    Ok(Outcome::Saved)
+}
+
+fn check_out(
+    store: &mut dyn Store,
+    task: &TaskId,
+    volunteer: &VolunteerId,
+    at: NaiveDateTime,
+) -> Result<Outcome, ApplyError> {
+    let mut record = own_service_record(store, task, volunteer)?;
+    let Some(check_in) = &record.check_in else {
+        return Err(reject(RejectCode::InvalidArgs, "check in first"));
+    };
+    if record.check_out.is_some() {
+        return Err(reject(RejectCode::AlreadyExists, "already checked out"));
+    }
+    let minutes = (at - check_in.device).num_minutes();
+    if !(0..=ServiceRecord::MAX_MINUTES).contains(&minutes) {
+        return Err(reject(
+            RejectCode::InvalidArgs,
+            format!(
+                "check-out must be within {} hours after check-in",
+                ServiceRecord::MAX_MINUTES / 60
+            ),
+        ));
+    }
+    record.check_out = Some(reading(store, at));
+    store.put(Record::Service(record))?;
+    Ok(Outcome::Saved)
+}
+
+fn save_visit_note(
+    store: &mut dyn Store,
+    task: &TaskId,
+    volunteer: &VolunteerId,
+    note: &str,
+) -> Result<Outcome, ApplyError> {
+    if note.chars().count() > ServiceRecord::MAX_NOTE_CHARS {
+        return Err(reject(
+            RejectCode::InvalidArgs,
+            format!(
+                "a visit note is at most {} characters",
+                ServiceRecord::MAX_NOTE_CHARS
+            ),
+        ));
+    }
+    let mut record = own_service_record(store, task, volunteer)?;
+    record.note = note.trim().to_owned();
+    store.put(Record::Service(record))?;
     Ok(Outcome::Saved)
 }

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::model::{Beneficiary, Task, TaskId, Volunteer, VolunteerId};
+use crate::model::{Beneficiary, NaiveDateTime, Task, TaskId, Volunteer, VolunteerId};
 
 /// A change with typed arguments. On the wire it is `{"name": "sign_up", "args": {...}}`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -41,11 +41,18 @@ pub enum Mutation {
     CreateBeneficiary { beneficiary: Beneficiary },
     /// Coordinator: change a beneficiary; `private: null` removes the private fields.
     UpdateBeneficiary { beneficiary: Beneficiary },
+    /// Volunteer: arrived at a task they are confirmed on; `at` is the phone's clock, local
+    /// village time (the phone may be offline; the server adds when it received it).
+    CheckIn { task: TaskId, at: NaiveDateTime },
+    /// Volunteer: left the task; the hours are check-out minus check-in.
+    CheckOut { task: TaskId, at: NaiveDateTime },
+    /// Volunteer: a note about the visit for the coordinator (replaces an earlier note).
+    SaveVisitNote { task: TaskId, note: String },
 }
 
 impl Mutation {
     /// Every mutation name, as used on the wire.
-    pub const NAMES: [&'static str; 10] = [
+    pub const NAMES: [&'static str; 13] = [
         "update_profile",
         "create_task",
         "update_task",
@@ -56,6 +63,9 @@ impl Mutation {
         "unassign",
         "create_beneficiary",
         "update_beneficiary",
+        "check_in",
+        "check_out",
+        "save_visit_note",
     ];
 
     /// Reads a pushed mutation's `name` and `args`. The error text is fit to show a developer
@@ -81,6 +91,9 @@ impl Mutation {
             Mutation::Unassign { .. } => "unassign",
             Mutation::CreateBeneficiary { .. } => "create_beneficiary",
             Mutation::UpdateBeneficiary { .. } => "update_beneficiary",
+            Mutation::CheckIn { .. } => "check_in",
+            Mutation::CheckOut { .. } => "check_out",
+            Mutation::SaveVisitNote { .. } => "save_visit_note",
         }
     }
 

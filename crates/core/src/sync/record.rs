@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::model::{
-    Beneficiary, BeneficiaryId, BeneficiaryPrivate, Task, TaskId, Village, Volunteer, VolunteerId,
+    Beneficiary, BeneficiaryId, BeneficiaryPrivate, ServiceRecord, Task, TaskId, Village,
+    Volunteer, VolunteerId,
 };
 
 /// A volunteer's place on a task. Waiting-list order is `seq`, the server's order of arrival.
@@ -30,6 +31,54 @@ pub enum SignupStatus {
     Waitlisted,
 }
 
+/// Who is on a task, as the volunteers signed up for it may know it: the first names of those
+/// going and the order of the waiting list. Volunteers never receive each other's profiles or
+/// sign-ups, so this summary is kept beside the sign-ups by every mutation that changes them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Roster {
+    pub task: TaskId,
+    /// Confirmed volunteers, in the order they got their place.
+    pub going: Vec<RosterEntry>,
+    /// The waiting list, first in line first.
+    pub waiting: Vec<RosterEntry>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RosterEntry {
+    pub volunteer: VolunteerId,
+    /// Only the given name: enough to greet each other at the door, nothing to look anyone up.
+    pub first_name: String,
+}
+
+impl Roster {
+    pub fn new(task: TaskId) -> Self {
+        Roster {
+            task,
+            going: Vec::new(),
+            waiting: Vec::new(),
+        }
+    }
+
+    /// `volunteer`'s 1-based place on the waiting list, if they are waiting.
+    pub fn waitlist_position(&self, volunteer: &VolunteerId) -> Option<usize> {
+        self.waiting
+            .iter()
+            .position(|e| &e.volunteer == volunteer)
+            .map(|i| i + 1)
+    }
+
+    /// The first names of everyone going except `me`.
+    pub fn others_going(&self, me: &VolunteerId) -> Vec<&str> {
+        self.going
+            .iter()
+            .filter(|e| &e.volunteer != me)
+            .map(|e| e.first_name.as_str())
+            .collect()
+    }
+}
+
 /// The kinds of record, in the order a fresh device should apply them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -40,16 +89,20 @@ pub enum RecordKind {
     BeneficiaryPrivate,
     Task,
     Signup,
+    Roster,
+    Service,
 }
 
 impl RecordKind {
-    pub const ALL: [RecordKind; 6] = [
+    pub const ALL: [RecordKind; 8] = [
         RecordKind::Village,
         RecordKind::Volunteer,
         RecordKind::Beneficiary,
         RecordKind::BeneficiaryPrivate,
         RecordKind::Task,
         RecordKind::Signup,
+        RecordKind::Roster,
+        RecordKind::Service,
     ];
 
     /// The key prefix (without the slash).
@@ -61,6 +114,8 @@ impl RecordKind {
             RecordKind::BeneficiaryPrivate => "beneficiary_private",
             RecordKind::Task => "task",
             RecordKind::Signup => "signup",
+            RecordKind::Roster => "roster",
+            RecordKind::Service => "service",
         }
     }
 
@@ -85,6 +140,8 @@ pub enum Record {
     },
     Task(Task),
     Signup(Signup),
+    Roster(Roster),
+    Service(ServiceRecord),
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -100,6 +157,11 @@ pub enum RecordError {
 /// The key of a task's sign-up by a volunteer.
 pub fn signup_key(task: &TaskId, volunteer: &VolunteerId) -> String {
     format!("signup/{}/{}", task.as_str(), volunteer.as_str())
+}
+
+/// The key of a volunteer's service record on a task.
+pub fn service_key(task: &TaskId, volunteer: &VolunteerId) -> String {
+    format!("service/{}/{}", task.as_str(), volunteer.as_str())
 }
 
 /// The key prefix of every sign-up of a task.
@@ -120,6 +182,8 @@ impl Record {
             Record::BeneficiaryPrivate { .. } => RecordKind::BeneficiaryPrivate,
             Record::Task(_) => RecordKind::Task,
             Record::Signup(_) => RecordKind::Signup,
+            Record::Roster(_) => RecordKind::Roster,
+            Record::Service(_) => RecordKind::Service,
         }
     }
 
@@ -133,6 +197,8 @@ impl Record {
             }
             Record::Task(t) => key_of(RecordKind::Task, t.id.as_str()),
             Record::Signup(s) => signup_key(&s.task, &s.volunteer),
+            Record::Roster(r) => key_of(RecordKind::Roster, r.task.as_str()),
+            Record::Service(s) => service_key(&s.task, &s.volunteer),
         }
     }
 
@@ -145,6 +211,8 @@ impl Record {
             Record::BeneficiaryPrivate { private, .. } => serde_json::to_value(private),
             Record::Task(t) => serde_json::to_value(t),
             Record::Signup(s) => serde_json::to_value(s),
+            Record::Roster(r) => serde_json::to_value(r),
+            Record::Service(s) => serde_json::to_value(s),
         };
         // Serialising these plain structs cannot fail (no maps with non-string keys).
         value.unwrap_or(Value::Null)
@@ -177,6 +245,12 @@ impl Record {
             RecordKind::Task => Record::Task(serde_json::from_value(value).map_err(body_error)?),
             RecordKind::Signup => {
                 Record::Signup(serde_json::from_value(value).map_err(body_error)?)
+            }
+            RecordKind::Roster => {
+                Record::Roster(serde_json::from_value(value).map_err(body_error)?)
+            }
+            RecordKind::Service => {
+                Record::Service(serde_json::from_value(value).map_err(body_error)?)
             }
         };
         let expected = record.key();

@@ -25,6 +25,11 @@ pub trait Store {
     fn next_seq(&mut self) -> Result<u64, StoreError>;
     /// The village this store holds.
     fn village(&self) -> Result<Option<Village>, StoreError>;
+    /// The server's clock (Unix seconds, UTC) when this store is the server's transaction;
+    /// `None` on a device, whose clock is only ever recorded as the device's.
+    fn server_clock(&self) -> Option<i64> {
+        None
+    }
 
     fn task(&self, id: &TaskId) -> Result<Option<Task>, StoreError> {
         Ok(match self.get(&key_of(RecordKind::Task, id.as_str()))? {

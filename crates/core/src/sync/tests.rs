@@ -434,6 +434,251 @@ fn volunteers_see_private_fields_only_while_confirmed_on_an_open_task() {
     );
 }
 
+fn roster_of(store: &MemoryStore, task: &str) -> Option<Roster> {
+    match store.get_record(&format!("roster/{task}")) {
+        Some(Record::Roster(r)) => Some(r.clone()),
+        _ => None,
+    }
+}
+
+#[test]
+fn the_roster_names_who_is_going_and_the_waiting_order_and_follows_every_change() {
+    let mut store = world();
+    for n in 1..=4 {
+        sign_up(&mut store, n, "t-1").expect("sign up");
+    }
+    let roster = roster_of(&store, "t-1").expect("roster");
+    let going: Vec<&str> = roster.others_going(&VolunteerId::numbered(1));
+    assert_eq!(going, vec!["志愿者2"], "first names of the others going");
+    assert_eq!(roster.waitlist_position(&VolunteerId::numbered(3)), Some(1));
+    assert_eq!(roster.waitlist_position(&VolunteerId::numbered(4)), Some(2));
+    assert_eq!(roster.waitlist_position(&VolunteerId::numbered(1)), None);
+    // Volunteer 1 withdraws: 3 moves up, 4 is now first in line.
+    apply(
+        &Mutation::Withdraw {
+            task: TaskId::new("t-1"),
+        },
+        &as_volunteer(1),
+        &mut store,
+    )
+    .expect("withdraw");
+    let roster = roster_of(&store, "t-1").expect("roster");
+    let going: Vec<&str> = roster.going.iter().map(|e| e.first_name.as_str()).collect();
+    assert_eq!(going, vec!["志愿者2", "志愿者3"]);
+    assert_eq!(roster.waitlist_position(&VolunteerId::numbered(4)), Some(1));
+    // Everyone leaves: no roster is left behind.
+    for n in 2..=4 {
+        apply(
+            &Mutation::Withdraw {
+                task: TaskId::new("t-1"),
+            },
+            &as_volunteer(n),
+            &mut store,
+        )
+        .expect("withdraw");
+    }
+    assert_eq!(roster_of(&store, "t-1"), None);
+}
+
+#[test]
+fn the_roster_is_seen_only_by_those_signed_up_and_service_records_only_by_their_owner() {
+    let mut store = world();
+    sign_up(&mut store, 1, "t-1").expect("sign up");
+    let roster = Record::Roster(roster_of(&store, "t-1").expect("roster"));
+    assert!(visible(&as_volunteer(1), &roster, &store).expect("store"));
+    assert!(!visible(&as_volunteer(2), &roster, &store).expect("store"));
+    assert!(visible(&coordinator(), &roster, &store).expect("store"));
+    check(
+        &mut store,
+        1,
+        Mutation::CheckIn {
+            task: TaskId::new("t-1"),
+            at: at(1, 9, 5),
+        },
+    )
+    .expect("check in");
+    let record = store
+        .get_record("service/t-1/v-0001")
+        .expect("service record")
+        .clone();
+    assert!(visible(&as_volunteer(1), &record, &store).expect("store"));
+    assert!(!visible(&as_volunteer(2), &record, &store).expect("store"));
+    assert!(visible(&coordinator(), &record, &store).expect("store"));
+}
+
+fn check(store: &mut MemoryStore, n: u32, mutation: Mutation) -> Result<Outcome, ApplyError> {
+    apply(&mutation, &as_volunteer(n), store)
+}
+
+fn service_of(store: &MemoryStore, n: u32, task: &str) -> crate::model::ServiceRecord {
+    match store.get_record(&format!("service/{task}/v-{n:04}")) {
+        Some(Record::Service(r)) => r.clone(),
+        other => panic!("expected a service record, got {other:?}"),
+    }
+}
+
+/// A store that answers like the server's: it has a clock.
+struct ServerClock(MemoryStore, i64);
+
+impl Store for ServerClock {
+    fn get(&self, key: &str) -> Result<Option<Record>, StoreError> {
+        self.0.get(key)
+    }
+    fn put(&mut self, record: Record) -> Result<(), StoreError> {
+        self.0.put(record)
+    }
+    fn delete(&mut self, key: &str) -> Result<(), StoreError> {
+        self.0.delete(key)
+    }
+    fn signups_for_task(&self, task: &TaskId) -> Result<Vec<Signup>, StoreError> {
+        self.0.signups_for_task(task)
+    }
+    fn signups_of_volunteer(&self, volunteer: &VolunteerId) -> Result<Vec<Signup>, StoreError> {
+        self.0.signups_of_volunteer(volunteer)
+    }
+    fn next_seq(&mut self) -> Result<u64, StoreError> {
+        self.0.next_seq()
+    }
+    fn village(&self) -> Result<Option<crate::model::Village>, StoreError> {
+        self.0.village()
+    }
+    fn server_clock(&self) -> Option<i64> {
+        Some(self.1)
+    }
+}
+
+#[test]
+fn check_in_and_out_record_the_phone_time_and_the_server_time_and_give_the_minutes() {
+    let mut store = world();
+    let task = || TaskId::new("t-1");
+    // Not on the task: refused, nothing recorded.
+    assert_eq!(
+        code(check(
+            &mut store,
+            1,
+            Mutation::CheckIn {
+                task: task(),
+                at: at(1, 9, 0)
+            }
+        )),
+        RejectCode::Forbidden
+    );
+    assert_eq!(
+        code(check(
+            &mut store,
+            1,
+            Mutation::CheckOut {
+                task: task(),
+                at: at(1, 10, 0)
+            }
+        )),
+        RejectCode::Forbidden
+    );
+    sign_up(&mut store, 1, "t-1").expect("sign up");
+    // On a phone: only the device time.
+    check(
+        &mut store,
+        1,
+        Mutation::CheckIn {
+            task: task(),
+            at: at(1, 9, 2),
+        },
+    )
+    .expect("in");
+    assert_eq!(
+        code(check(
+            &mut store,
+            1,
+            Mutation::CheckIn {
+                task: task(),
+                at: at(1, 9, 3)
+            }
+        )),
+        RejectCode::AlreadyExists
+    );
+    let record = service_of(&store, 1, "t-1");
+    assert_eq!(record.check_in.as_ref().map(|c| c.received), Some(None));
+    assert_eq!(record.kind, TaskKind::HomeVisit);
+    assert_eq!(record.minutes(), None);
+    // A check-out before the check-in, or half a day later, is a mistake.
+    assert_eq!(
+        code(check(
+            &mut store,
+            1,
+            Mutation::CheckOut {
+                task: task(),
+                at: at(1, 9, 0)
+            }
+        )),
+        RejectCode::InvalidArgs
+    );
+    assert_eq!(
+        code(check(
+            &mut store,
+            1,
+            Mutation::CheckOut {
+                task: task(),
+                at: at(2, 9, 3)
+            }
+        )),
+        RejectCode::InvalidArgs
+    );
+    // Withdrawing after arriving is for the coordinator to sort out.
+    assert_eq!(
+        code(check(&mut store, 1, Mutation::Withdraw { task: task() })),
+        RejectCode::InvalidArgs
+    );
+    // On the server: the time it received the reading is kept beside the phone's.
+    let mut server = ServerClock(store, 1_796_000_000);
+    apply(
+        &Mutation::CheckOut {
+            task: task(),
+            at: at(1, 10, 17),
+        },
+        &as_volunteer(1),
+        &mut server,
+    )
+    .expect("out");
+    apply(
+        &Mutation::SaveVisitNote {
+            task: task(),
+            note: " 李奶奶的降压药快吃完了 ".into(),
+        },
+        &as_volunteer(1),
+        &mut server,
+    )
+    .expect("note");
+    let record = service_of(&server.0, 1, "t-1");
+    assert_eq!(record.minutes(), Some(75));
+    let out = record.check_out.expect("check-out");
+    assert_eq!(out.device, at(1, 10, 17));
+    assert_eq!(out.received, Some(1_796_000_000));
+    assert_eq!(record.note, "李奶奶的降压药快吃完了");
+    // A coordinator does not check in for someone; an overlong note is refused.
+    assert_eq!(
+        code(apply(
+            &Mutation::CheckIn {
+                task: task(),
+                at: at(1, 9, 0)
+            },
+            &coordinator(),
+            &mut server.0
+        )),
+        RejectCode::Forbidden
+    );
+    assert_eq!(
+        code(check(
+            &mut server.0,
+            1,
+            Mutation::SaveVisitNote {
+                task: task(),
+                note: "字".repeat(crate::model::ServiceRecord::MAX_NOTE_CHARS + 1)
+            }
+        )),
+        RejectCode::InvalidArgs
+    );
+}
+
 mod replica {
     use super::*;
     use crate::sync::protocol::{MutationResult, PatchOp, ResultStatus, SyncResponse};

@@ -44,7 +44,8 @@ pub fn connection(
 /// - a coordinator: everything of their village;
 /// - a volunteer: the village, their own profile and sign-ups, open tasks and tasks they are
 ///   signed up for, a beneficiary's public part while signed up for one of their open tasks, and
-///   the private part (address, phone, family contact, health notes) only while confirmed on one.
+///   the private part (address, phone, family contact, health notes) only while confirmed on one;
+///   their own service records, and the roster (first names) of tasks they are signed up for.
 pub fn visible(actor: &Actor, record: &Record, store: &dyn Store) -> Result<bool, StoreError> {
     let me = match &actor.role {
         Role::Coordinator(_) => return Ok(true),
@@ -54,6 +55,12 @@ pub fn visible(actor: &Actor, record: &Record, store: &dyn Store) -> Result<bool
         Record::Village(_) => true,
         Record::Volunteer(v) => &v.id == me,
         Record::Signup(s) => &s.volunteer == me,
+        Record::Service(s) => &s.volunteer == me,
+        // Who else is going: for those signed up for the task (waiting or confirmed).
+        Record::Roster(r) => store
+            .signups_of_volunteer(me)?
+            .iter()
+            .any(|s| s.task == r.task),
         Record::Task(t) => {
             t.status == TaskStatus::Open
                 || store

@@ -199,7 +199,7 @@ impl Storage {
             let version = village_version(&tx, village)?;
 
             // Push: every mutation exactly once, in id order.
-            let mut store = TxStore::new(&tx, village, version + 1);
+            let mut store = TxStore::new(&tx, village, version + 1).with_clock(now);
             let mut last = client.last_mutation_id;
             let mut results = Vec::new();
             let mut pushed: Vec<_> = request.mutations.iter().collect();
@@ -431,7 +431,8 @@ fn pull_all(
     client: Option<&str>,
 ) -> Result<Vec<PatchOp>, StorageError> {
     let view = PullView::new(store);
-    // Volunteers never see other volunteers' profiles or sign-ups: skip reading those at all.
+    // Volunteers never see other volunteers' profiles, sign-ups or service records: skip
+    // reading those at all.
     let (me, sql) = match &actor.role {
         Role::Coordinator(_) => (
             String::new(),
@@ -441,7 +442,7 @@ fn pull_all(
             me.as_str().to_owned(),
             "SELECT key, body FROM records WHERE village_id = ?1 AND deleted = 0
                AND NOT (kind = 'volunteer' AND key <> 'volunteer/' || ?2)
-               AND NOT (kind = 'signup' AND volunteer_id <> ?2)",
+               AND NOT (kind IN ('signup', 'service') AND volunteer_id <> ?2)",
         ),
     };
     let mut stmt = conn.prepare_cached(sql)?;
@@ -485,8 +486,9 @@ fn pull_since(
     let view = PullView::new(store);
     let mut changed: BTreeMap<String, Option<serde_json::Value>> = BTreeMap::new();
     {
-        // As in `pull_all`, a volunteer's pull skips other volunteers' profiles and sign-ups,
-        // which are never visible to them (so never in their `client_view` either).
+        // As in `pull_all`, a volunteer's pull skips other volunteers' profiles, sign-ups and
+        // service records, which are never visible to them (so never in their `client_view`
+        // either).
         let (me, sql) = match &actor.role {
             Role::Coordinator(_) => (
                 String::new(),
@@ -498,7 +500,7 @@ fn pull_since(
                 "SELECT key, body, deleted FROM records
                  WHERE village_id = ?1 AND version > ?2
                    AND NOT (kind = 'volunteer' AND key <> 'volunteer/' || ?3)
-                   AND NOT (kind = 'signup' AND volunteer_id <> ?3)",
+                   AND NOT (kind IN ('signup', 'service') AND volunteer_id <> ?3)",
             ),
         };
         let mut stmt = conn.prepare_cached(sql)?;

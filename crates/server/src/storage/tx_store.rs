@@ -20,6 +20,8 @@ pub(crate) struct TxStore<'c> {
     stamp: i64,
     /// Keys stamped with `stamp` (written, deleted or touched).
     changed: BTreeSet<String>,
+    /// The server's clock for this request, recorded beside a phone's check-in time.
+    clock: Option<i64>,
 }
 
 fn fault(e: impl std::fmt::Display) -> StoreError {
@@ -38,7 +40,14 @@ impl<'c> TxStore<'c> {
             village: village.to_owned(),
             stamp,
             changed: BTreeSet::new(),
+            clock: None,
         }
+    }
+
+    /// Gives mutations the server's clock (Unix seconds) as of this request.
+    pub(crate) fn with_clock(mut self, now: i64) -> Self {
+        self.clock = Some(now);
+        self
     }
 
     pub(crate) fn changed(&self) -> &BTreeSet<String> {
@@ -130,7 +139,12 @@ impl Store for TxStore<'_> {
         }
         let body = serde_json::to_string(&record.to_value()).map_err(fault)?;
         let (task_id, volunteer_id) = match &record {
+            // Service records carry the columns too, so a volunteer's pull can skip others'.
             Record::Signup(s) => (
+                Some(s.task.as_str().to_owned()),
+                Some(s.volunteer.as_str().to_owned()),
+            ),
+            Record::Service(s) => (
                 Some(s.task.as_str().to_owned()),
                 Some(s.volunteer.as_str().to_owned()),
             ),
@@ -210,6 +224,10 @@ impl Store for TxStore<'_> {
              ORDER BY key",
             volunteer.as_str(),
         )
+    }
+
+    fn server_clock(&self) -> Option<i64> {
+        self.clock
     }
 
     fn next_seq(&mut self) -> Result<u64, StoreError> {

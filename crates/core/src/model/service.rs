@@ -1,0 +1,157 @@
+//! What a volunteer actually gave: check-in and check-out times of one task, and the note they
+//! left for the coordinator. The source of "my service" hours (and, later, of approved hours).
+
+use chrono::{NaiveDate, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+
+use super::ids::{TaskId, VolunteerId};
+use super::task::TaskKind;
+
+/// One reading of a clock at check-in or check-out.
+///
+/// The phone may be offline, so the time that counts is the one its clock showed (`device`,
+/// village local time), marked as such wherever it is shown. The server adds when it received
+/// the reading (`received`, Unix seconds, UTC), so a coordinator can spot a phone whose clock
+/// is days off. Both are kept; neither is overwritten.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClockReading {
+    pub device: NaiveDateTime,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub received: Option<i64>,
+}
+
+/// A volunteer's record of service on one task.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceRecord {
+    pub task: TaskId,
+    pub volunteer: VolunteerId,
+    /// Copied from the task, so the record can be summed by kind on its own.
+    pub kind: TaskKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check_in: Option<ClockReading>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check_out: Option<ClockReading>,
+    /// The volunteer's note after the visit, for the coordinator ("Grandma Li needs her
+    /// medicine refilled").
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub note: String,
+}
+
+impl ServiceRecord {
+    /// The longest note a volunteer may leave.
+    pub const MAX_NOTE_CHARS: usize = 2000;
+    /// A check-out later than this after the check-in is refused as a mistake (a forgotten
+    /// check-out is fixed by the coordinator, not counted as a day of service).
+    pub const MAX_MINUTES: i64 = 12 * 60;
+
+    pub fn new(task: TaskId, volunteer: VolunteerId, kind: TaskKind) -> Self {
+        ServiceRecord {
+            task,
+            volunteer,
+            kind,
+            check_in: None,
+            check_out: None,
+            note: String::new(),
+        }
+    }
+
+    /// Minutes of service by the phone's clock, once both check-in and check-out are recorded.
+    pub fn minutes(&self) -> Option<i64> {
+        let start = self.check_in.as_ref()?.device;
+        let end = self.check_out.as_ref()?.device;
+        Some((end - start).num_minutes())
+    }
+
+    /// The day the service was given (the check-in's date, by the phone's clock).
+    pub fn date(&self) -> Option<NaiveDate> {
+        self.check_in.as_ref().map(|c| c.device.date())
+    }
+}
+
+/// Service minutes summed over records, in total and by task kind (in [`TaskKind`]'s order).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ServiceTotals {
+    pub minutes: i64,
+    pub visits: u32,
+    pub by_kind: Vec<(TaskKind, i64)>,
+}
+
+impl ServiceTotals {
+    /// Sums the completed records accepted by `include` (e.g. "in this month").
+    pub fn of<'a>(
+        records: impl IntoIterator<Item = &'a ServiceRecord>,
+        include: impl Fn(&ServiceRecord) -> bool,
+    ) -> Self {
+        let mut totals = ServiceTotals::default();
+        for record in records {
+            let Some(minutes) = record.minutes() else {
+                continue;
+            };
+            if !include(record) {
+                continue;
+            }
+            totals.minutes += minutes;
+            totals.visits += 1;
+            match totals.by_kind.iter_mut().find(|(k, _)| *k == record.kind) {
+                Some((_, m)) => *m += minutes,
+                None => totals.by_kind.push((record.kind, minutes)),
+            }
+        }
+        totals.by_kind.sort_by_key(|(k, _)| *k);
+        totals
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(day: u32, h: u32, m: u32) -> ClockReading {
+        ClockReading {
+            device: NaiveDate::from_ymd_opt(2026, 12, day)
+                .and_then(|d| d.and_hms_opt(h, m, 0))
+                .expect("valid time"),
+            received: None,
+        }
+    }
+
+    fn record(task: &str, kind: TaskKind, day: u32, minutes: Option<u32>) -> ServiceRecord {
+        let mut r = ServiceRecord::new(TaskId::new(task), VolunteerId::new("v-1"), kind);
+        r.check_in = Some(at(day, 9, 0));
+        r.check_out = minutes.map(|m| at(day, 9 + m / 60, m % 60));
+        r
+    }
+
+    #[test]
+    fn minutes_need_both_readings() {
+        assert_eq!(
+            record("t-1", TaskKind::HomeVisit, 1, Some(90)).minutes(),
+            Some(90)
+        );
+        assert_eq!(record("t-1", TaskKind::HomeVisit, 1, None).minutes(), None);
+    }
+
+    #[test]
+    fn totals_sum_completed_records_by_kind_within_the_filter() {
+        let records = vec![
+            record("t-1", TaskKind::HomeVisit, 1, Some(90)),
+            record("t-2", TaskKind::HomeworkHelp, 2, Some(60)),
+            record("t-3", TaskKind::HomeVisit, 3, Some(30)),
+            record("t-4", TaskKind::HomeVisit, 4, None),
+        ];
+        let all = ServiceTotals::of(&records, |_| true);
+        assert_eq!(all.minutes, 180);
+        assert_eq!(all.visits, 3);
+        assert_eq!(
+            all.by_kind,
+            vec![(TaskKind::HomeVisit, 120), (TaskKind::HomeworkHelp, 60)]
+        );
+        let first_two_days = ServiceTotals::of(&records, |r| {
+            r.date()
+                .is_some_and(|d| d <= NaiveDate::from_ymd_opt(2026, 12, 2).expect("date"))
+        });
+        assert_eq!(first_two_days.minutes, 150);
+    }
+}
