@@ -960,6 +960,12 @@ async fn check_in_and_out_keep_both_clocks_and_only_first_names_are_shared() {
     for secret in ["13800006666", "欧阳明月", "降压药"] {
         assert!(!full.contains(secret), "{secret} reached another volunteer");
     }
+    // Someone not on the task sees how full it is, not who is going.
+    let third = server.join("张三", "13800007777").await;
+    let mut phone_c = Device::new("phone-c", &third.token);
+    phone_c.sync(&server, &[]).await;
+    assert_eq!(phone_c.snapshot["places/t-pair"]["confirmed"], 2);
+    assert!(!phone_c.snapshot.contains_key("roster/t-pair"));
     // After withdrawing, A no longer holds the roster.
     phone_a
         .sync(&server, &[Mutation::Withdraw { task: task() }])

@@ -11,7 +11,8 @@ use crate::model::{
 
 use super::mutation::Mutation;
 use super::record::{
-    key_of, service_key, signup_key, Record, RecordKind, Roster, RosterEntry, Signup, SignupStatus,
+    key_of, service_key, signup_key, Places, Record, RecordKind, Roster, RosterEntry, Signup,
+    SignupStatus,
 };
 use super::store::{Store, StoreError};
 
@@ -515,7 +516,7 @@ fn save_beneficiary(
     Ok(Outcome::Saved)
 }
 
-/// Rewrites the task's [`Roster`] from its sign-ups.
+/// Rewrites the task's [`Roster`] and [`Places`] from its sign-ups.
 ///
 /// Order is kept from the previous roster and newcomers join at the end, ordered by `seq`: on
 /// the server that is the order of arrival, and on a phone, whose optimistic sign-up has not
@@ -571,10 +572,18 @@ fn refresh_roster(store: &mut dyn Store, task_id: &TaskId) -> Result<(), StoreEr
             SignupStatus::Waitlisted => roster.waiting = entries,
         }
     }
+    let places_key = key_of(RecordKind::Places, task_id.as_str());
     if roster.going.is_empty() && roster.waiting.is_empty() {
-        store.delete(&key)
+        store.delete(&key)?;
+        store.delete(&places_key)
     } else {
-        store.put(Record::Roster(roster))
+        let places = Places {
+            task: task_id.clone(),
+            confirmed: roster.going.len() as u32,
+            waiting: roster.waiting.len() as u32,
+        };
+        store.put(Record::Roster(roster))?;
+        store.put(Record::Places(places))
     }
 }
 

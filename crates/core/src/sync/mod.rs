@@ -23,7 +23,7 @@ mod tests;
 pub use apply::{apply, Actor, ApplyError, Outcome, RejectCode, Rejection, Role};
 pub use mutation::Mutation;
 pub use record::{
-    service_key, Record, RecordError, RecordKind, Roster, RosterEntry, Signup, SignupStatus,
+    service_key, Places, Record, RecordError, RecordKind, Roster, RosterEntry, Signup, SignupStatus,
 };
 pub use replica::{PendingMutation, Replica};
 pub use store::{MemoryStore, Store, StoreError};

@@ -44,6 +44,15 @@ pub struct Roster {
     pub waiting: Vec<RosterEntry>,
 }
 
+/// How full a task is, for every volunteer who may see the task: the counts without the names.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Places {
+    pub task: TaskId,
+    pub confirmed: u32,
+    pub waiting: u32,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RosterEntry {
@@ -90,11 +99,12 @@ pub enum RecordKind {
     Task,
     Signup,
     Roster,
+    Places,
     Service,
 }
 
 impl RecordKind {
-    pub const ALL: [RecordKind; 8] = [
+    pub const ALL: [RecordKind; 9] = [
         RecordKind::Village,
         RecordKind::Volunteer,
         RecordKind::Beneficiary,
@@ -102,6 +112,7 @@ impl RecordKind {
         RecordKind::Task,
         RecordKind::Signup,
         RecordKind::Roster,
+        RecordKind::Places,
         RecordKind::Service,
     ];
 
@@ -115,6 +126,7 @@ impl RecordKind {
             RecordKind::Task => "task",
             RecordKind::Signup => "signup",
             RecordKind::Roster => "roster",
+            RecordKind::Places => "places",
             RecordKind::Service => "service",
         }
     }
@@ -141,6 +153,7 @@ pub enum Record {
     Task(Task),
     Signup(Signup),
     Roster(Roster),
+    Places(Places),
     Service(ServiceRecord),
 }
 
@@ -183,6 +196,7 @@ impl Record {
             Record::Task(_) => RecordKind::Task,
             Record::Signup(_) => RecordKind::Signup,
             Record::Roster(_) => RecordKind::Roster,
+            Record::Places(_) => RecordKind::Places,
             Record::Service(_) => RecordKind::Service,
         }
     }
@@ -198,6 +212,7 @@ impl Record {
             Record::Task(t) => key_of(RecordKind::Task, t.id.as_str()),
             Record::Signup(s) => signup_key(&s.task, &s.volunteer),
             Record::Roster(r) => key_of(RecordKind::Roster, r.task.as_str()),
+            Record::Places(p) => key_of(RecordKind::Places, p.task.as_str()),
             Record::Service(s) => service_key(&s.task, &s.volunteer),
         }
     }
@@ -212,6 +227,7 @@ impl Record {
             Record::Task(t) => serde_json::to_value(t),
             Record::Signup(s) => serde_json::to_value(s),
             Record::Roster(r) => serde_json::to_value(r),
+            Record::Places(p) => serde_json::to_value(p),
             Record::Service(s) => serde_json::to_value(s),
         };
         // Serialising these plain structs cannot fail (no maps with non-string keys).
@@ -248,6 +264,9 @@ impl Record {
             }
             RecordKind::Roster => {
                 Record::Roster(serde_json::from_value(value).map_err(body_error)?)
+            }
+            RecordKind::Places => {
+                Record::Places(serde_json::from_value(value).map_err(body_error)?)
             }
             RecordKind::Service => {
                 Record::Service(serde_json::from_value(value).map_err(body_error)?)

@@ -453,6 +453,14 @@ fn the_roster_names_who_is_going_and_the_waiting_order_and_follows_every_change(
     assert_eq!(roster.waitlist_position(&VolunteerId::numbered(3)), Some(1));
     assert_eq!(roster.waitlist_position(&VolunteerId::numbered(4)), Some(2));
     assert_eq!(roster.waitlist_position(&VolunteerId::numbered(1)), None);
+    assert_eq!(
+        store.get_record("places/t-1"),
+        Some(&Record::Places(Places {
+            task: TaskId::new("t-1"),
+            confirmed: 2,
+            waiting: 2
+        }))
+    );
     // Volunteer 1 withdraws: 3 moves up, 4 is now first in line.
     apply(
         &Mutation::Withdraw {
@@ -478,6 +486,7 @@ fn the_roster_names_who_is_going_and_the_waiting_order_and_follows_every_change(
         .expect("withdraw");
     }
     assert_eq!(roster_of(&store, "t-1"), None);
+    assert_eq!(store.get_record("places/t-1"), None);
 }
 
 #[test]
@@ -488,6 +497,9 @@ fn the_roster_is_seen_only_by_those_signed_up_and_service_records_only_by_their_
     assert!(visible(&as_volunteer(1), &roster, &store).expect("store"));
     assert!(!visible(&as_volunteer(2), &roster, &store).expect("store"));
     assert!(visible(&coordinator(), &roster, &store).expect("store"));
+    // How full it is, everyone who sees the task may know.
+    let places = store.get_record("places/t-1").expect("places").clone();
+    assert!(visible(&as_volunteer(2), &places, &store).expect("store"));
     check(
         &mut store,
         1,

@@ -1,7 +1,7 @@
 //! Who may hold which record. The server filters every patch through [`visible`]; a volunteer's
 //! phone never receives a record for which this says no, so it cannot leak what it never had.
 
-use crate::model::{BeneficiaryId, TaskStatus, VolunteerId};
+use crate::model::{BeneficiaryId, Task, TaskStatus, VolunteerId};
 
 use super::apply::{Actor, Role};
 use super::record::{Record, SignupStatus};
@@ -40,12 +40,22 @@ pub fn connection(
     Ok(best)
 }
 
+/// A volunteer sees open tasks and the tasks they are signed up for.
+fn task_visible(me: &VolunteerId, task: &Task, store: &dyn Store) -> Result<bool, StoreError> {
+    Ok(task.status == TaskStatus::Open
+        || store
+            .signups_of_volunteer(me)?
+            .iter()
+            .any(|s| s.task == task.id))
+}
+
 /// Whether `actor` may hold `record`:
 /// - a coordinator: everything of their village;
 /// - a volunteer: the village, their own profile and sign-ups, open tasks and tasks they are
 ///   signed up for, a beneficiary's public part while signed up for one of their open tasks, and
 ///   the private part (address, phone, family contact, health notes) only while confirmed on one;
-///   their own service records, and the roster (first names) of tasks they are signed up for.
+///   their own service records, how full each task they see is, and the roster (first names)
+///   of tasks they are signed up for.
 pub fn visible(actor: &Actor, record: &Record, store: &dyn Store) -> Result<bool, StoreError> {
     let me = match &actor.role {
         Role::Coordinator(_) => return Ok(true),
@@ -61,13 +71,12 @@ pub fn visible(actor: &Actor, record: &Record, store: &dyn Store) -> Result<bool
             .signups_of_volunteer(me)?
             .iter()
             .any(|s| s.task == r.task),
-        Record::Task(t) => {
-            t.status == TaskStatus::Open
-                || store
-                    .signups_of_volunteer(me)?
-                    .iter()
-                    .any(|s| s.task == t.id)
-        }
+        Record::Task(t) => task_visible(me, t, store)?,
+        // How full a task is goes with the task.
+        Record::Places(p) => match store.task(&p.task)? {
+            Some(t) => task_visible(me, &t, store)?,
+            None => false,
+        },
         Record::Beneficiary(b) => connection(store, me, &b.id)? >= Connection::SignedUp,
         Record::BeneficiaryPrivate { beneficiary, .. } => {
             connection(store, me, beneficiary)? == Connection::Confirmed

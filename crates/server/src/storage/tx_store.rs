@@ -5,7 +5,7 @@
 //! become tombstones, and records whose *visibility* depends on the written one are stamped too
 //! ("touched"), so that every device re-evaluates them at its next pull:
 //! - a sign-up changes who may see its task and the task's beneficiary (public and private);
-//! - a task changes who may see its beneficiary (before and after the change).
+//! - a task changes who may see its beneficiary (before and after the change) and its places.
 
 use std::collections::BTreeSet;
 
@@ -177,6 +177,8 @@ impl Store for TxStore<'_> {
                 if let Some(b) = &t.beneficiary {
                     self.touch_beneficiary(b)?;
                 }
+                // How full the task is follows the task's visibility (e.g. once cancelled).
+                self.touch(format!("places/{}", t.id.as_str()))?;
             }
             _ => {}
         }
