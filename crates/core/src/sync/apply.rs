@@ -389,10 +389,15 @@ fn sign_up(
             reasons,
         }));
     }
-    let confirmed = signups
-        .iter()
-        .filter(|s| s.status == SignupStatus::Confirmed)
-        .count() as u32;
+    // A phone holds only its own sign-ups; the counts of its last sync say how full the task
+    // is. On the server both agree.
+    let counted = |status| signups.iter().filter(|s| s.status == status).count() as u32;
+    let known = match store.get(&key_of(RecordKind::Places, task_id.as_str()))? {
+        Some(Record::Places(p)) => (p.confirmed, p.waiting),
+        _ => (0, 0),
+    };
+    let confirmed = counted(SignupStatus::Confirmed).max(known.0);
+    let waiting = counted(SignupStatus::Waitlisted).max(known.1);
     let has_place = confirmed < task.volunteers_max;
     if by_coordinator && !has_place {
         return Err(reject(
@@ -413,14 +418,14 @@ fn sign_up(
         seq,
         by_coordinator,
     }))?;
-    refresh_roster(store, task_id)?;
-    let waitlist_position = (status == SignupStatus::Waitlisted).then(|| {
-        signups
-            .iter()
-            .filter(|s| s.status == SignupStatus::Waitlisted)
-            .count() as u32
-            + 1
-    });
+    seat_changed(
+        store,
+        task_id,
+        volunteer_id,
+        existing.map(|s| s.status),
+        Some(status),
+    )?;
+    let waitlist_position = (status == SignupStatus::Waitlisted).then_some(waiting + 1);
     Ok(Outcome::SignedUp {
         status,
         waitlist_position,
@@ -437,12 +442,12 @@ fn leave(
         return Err(reject(RejectCode::NotFound, "not signed up for this task"));
     };
     store.delete(&key)?;
+    seat_changed(store, task_id, volunteer_id, Some(signup.status), None)?;
     let promoted = if signup.status == SignupStatus::Confirmed {
         promote(store, task_id)?
     } else {
         None
     };
-    refresh_roster(store, task_id)?;
     Ok(Outcome::Left { promoted })
 }
 
@@ -469,6 +474,13 @@ fn promote(store: &mut dyn Store, task_id: &TaskId) -> Result<Option<VolunteerId
             signup.status = SignupStatus::Confirmed;
             let promoted = signup.volunteer.clone();
             store.put(Record::Signup(signup))?;
+            seat_changed(
+                store,
+                task_id,
+                &promoted,
+                Some(SignupStatus::Waitlisted),
+                Some(SignupStatus::Confirmed),
+            )?;
             return Ok(Some(promoted));
         }
     }
@@ -516,74 +528,75 @@ fn save_beneficiary(
     Ok(Outcome::Saved)
 }
 
-/// Rewrites the task's [`Roster`] and [`Places`] from its sign-ups.
+/// Keeps the task's [`Roster`] and [`Places`] in step with one volunteer's sign-up changing
+/// from `before` to `after` (`None`: not signed up).
 ///
-/// Order is kept from the previous roster and newcomers join at the end, ordered by `seq`: on
-/// the server that is the order of arrival, and on a phone, whose optimistic sign-up has not
-/// been given its place by the server yet, it puts the phone's own sign-up last, where it will
-/// be unless someone else was faster. Names come from the profiles this store holds (the
-/// server holds all; a phone only its own), else from the previous roster.
-fn refresh_roster(store: &mut dyn Store, task_id: &TaskId) -> Result<(), StoreError> {
-    let key = key_of(RecordKind::Roster, task_id.as_str());
-    let old = match store.get(&key)? {
+/// Both are updated by that change alone rather than recounted, because a phone holds only its
+/// own sign-ups: it starts from the counts and names of its last sync and adds its own change,
+/// which is what the server will do too unless someone else was faster. Names come from the
+/// profile where this store has it (the server has all; a phone only its own).
+fn seat_changed(
+    store: &mut dyn Store,
+    task_id: &TaskId,
+    volunteer: &VolunteerId,
+    before: Option<SignupStatus>,
+    after: Option<SignupStatus>,
+) -> Result<(), StoreError> {
+    let places_key = key_of(RecordKind::Places, task_id.as_str());
+    let mut places = match store.get(&places_key)? {
+        Some(Record::Places(p)) => p,
+        _ => Places {
+            task: task_id.clone(),
+            confirmed: 0,
+            waiting: 0,
+        },
+    };
+    for (status, delta) in [(before, -1i64), (after, 1)] {
+        let count = match status {
+            Some(SignupStatus::Confirmed) => &mut places.confirmed,
+            Some(SignupStatus::Waitlisted) => &mut places.waiting,
+            None => continue,
+        };
+        *count = (i64::from(*count) + delta).max(0) as u32;
+    }
+
+    let roster_key = key_of(RecordKind::Roster, task_id.as_str());
+    let mut roster = match store.get(&roster_key)? {
         Some(Record::Roster(r)) => r,
         _ => Roster::new(task_id.clone()),
     };
-    let mut signups = store.signups_for_task(task_id)?;
-    signups.sort_by(|a, b| {
-        a.seq
-            .cmp(&b.seq)
-            .then_with(|| a.volunteer.cmp(&b.volunteer))
-    });
-    let mut roster = Roster::new(task_id.clone());
-    for (status, old_list) in [
-        (SignupStatus::Confirmed, &old.going),
-        (SignupStatus::Waitlisted, &old.waiting),
-    ] {
-        let in_status: Vec<&Signup> = signups.iter().filter(|s| s.status == status).collect();
-        let kept = old_list
-            .iter()
-            .filter(|e| in_status.iter().any(|s| s.volunteer == e.volunteer));
-        let mut order: Vec<&VolunteerId> = kept.map(|e| &e.volunteer).collect();
-        for s in &in_status {
-            if !order.contains(&&s.volunteer) {
-                order.push(&s.volunteer);
-            }
-        }
-        let mut entries = Vec::with_capacity(order.len());
-        for volunteer in order {
-            let known = old
-                .going
-                .iter()
-                .chain(&old.waiting)
-                .find(|e| &e.volunteer == volunteer)
-                .map(|e| e.first_name.clone());
-            let first_name = match store.volunteer(volunteer)? {
-                Some(v) => v.first_name(),
-                None => known.unwrap_or_default(),
-            };
-            entries.push(RosterEntry {
-                volunteer: volunteer.clone(),
-                first_name,
-            });
-        }
+    let known = roster
+        .going
+        .iter()
+        .chain(&roster.waiting)
+        .find(|e| &e.volunteer == volunteer)
+        .map(|e| e.first_name.clone());
+    roster.going.retain(|e| &e.volunteer != volunteer);
+    roster.waiting.retain(|e| &e.volunteer != volunteer);
+    if let Some(status) = after {
+        let first_name = match store.volunteer(volunteer)? {
+            Some(v) => v.first_name(),
+            None => known.unwrap_or_default(),
+        };
+        let entry = RosterEntry {
+            volunteer: volunteer.clone(),
+            first_name,
+        };
         match status {
-            SignupStatus::Confirmed => roster.going = entries,
-            SignupStatus::Waitlisted => roster.waiting = entries,
+            SignupStatus::Confirmed => roster.going.push(entry),
+            SignupStatus::Waitlisted => roster.waiting.push(entry),
         }
     }
-    let places_key = key_of(RecordKind::Places, task_id.as_str());
-    if roster.going.is_empty() && roster.waiting.is_empty() {
-        store.delete(&key)?;
-        store.delete(&places_key)
+
+    if places.confirmed == 0 && places.waiting == 0 {
+        store.delete(&places_key)?;
     } else {
-        let places = Places {
-            task: task_id.clone(),
-            confirmed: roster.going.len() as u32,
-            waiting: roster.waiting.len() as u32,
-        };
-        store.put(Record::Roster(roster))?;
-        store.put(Record::Places(places))
+        store.put(Record::Places(places))?;
+    }
+    if roster.going.is_empty() && roster.waiting.is_empty() {
+        store.delete(&roster_key)
+    } else {
+        store.put(Record::Roster(roster))
     }
 }
 

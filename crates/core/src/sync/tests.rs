@@ -763,6 +763,61 @@ mod replica {
     }
 
     #[test]
+    fn a_phone_predicts_the_waiting_list_from_what_its_last_sync_said_about_the_task() {
+        let me = as_volunteer(1);
+        let mut server = world();
+        sign_up(&mut server, 2, "t-1").expect("2");
+        sign_up(&mut server, 3, "t-1").expect("3");
+        // What the server sends volunteer 1: only what they may see.
+        let visible_to_me: Vec<PatchOp> = snapshot_of(&server)
+            .into_iter()
+            .filter(|op| match op {
+                PatchOp::Put { key, value } => {
+                    let record = Record::from_value(key, value.clone()).expect("record");
+                    visible(&me, &record, &server).expect("store")
+                }
+                PatchOp::Del { .. } => true,
+            })
+            .collect();
+        assert!(visible_to_me
+            .iter()
+            .any(|op| matches!(op, PatchOp::Put { key, .. } if key == "places/t-1")));
+        assert!(!visible_to_me
+            .iter()
+            .any(|op| matches!(op, PatchOp::Put { key, .. } if key == "roster/t-1")));
+        let mut device = Replica::new("phone-1");
+        device
+            .apply_response(&response(3, 0, true, visible_to_me))
+            .expect("pull");
+        let out = device
+            .mutate(
+                &me,
+                Mutation::SignUp {
+                    task: TaskId::new("t-1"),
+                },
+                None,
+            )
+            .expect("queued");
+        assert_eq!(
+            out,
+            Outcome::SignedUp {
+                status: SignupStatus::Waitlisted,
+                waitlist_position: Some(1)
+            },
+            "both places were taken at the last sync"
+        );
+        let view = device.view(&me);
+        assert!(matches!(
+            view.get_record("places/t-1"),
+            Some(Record::Places(Places {
+                confirmed: 2,
+                waiting: 1,
+                ..
+            }))
+        ));
+    }
+
+    #[test]
     fn a_rule_the_device_can_check_refuses_the_mutation_before_it_is_queued() {
         let me = as_volunteer(1);
         let mut device = Replica::new("phone-1");
