@@ -5,8 +5,11 @@
 //! - `cargo xtask test`: every check and test; ends with `N passed, N failed`.
 //! - `cargo xtask bench`: benchmarks with baselines measured in the same run.
 //! - `cargo xtask bundle-size`: gzip size of what a phone downloads on first visit.
+//! - `cargo xtask lighthouse`: Lighthouse accessibility and performance scores of the
+//!   volunteer's pages (mobile emulation), with the failing accessibility audits.
 
 mod bench;
+mod lighthouse;
 mod pwa;
 mod run;
 mod test;
@@ -22,15 +25,18 @@ fn main() -> ExitCode {
         Some("test") => test::run_all(),
         Some("bundle-size") => bundle_size(),
         Some("bench") => bench::run(),
+        Some("lighthouse") => lighthouse::run(),
         Some("build") => tools::ensure_build_tools().and_then(|tools| pwa::build(&tools).map(drop)),
         _ => {
             eprintln!(
-                "usage: cargo xtask <serve|test|bench|bundle-size|build>\n\
+                "usage: cargo xtask <serve|test|bench|bundle-size|lighthouse|build>\n\
                  \n  serve [--port N] [--bind ADDR] [--db PATH] [--demo]\
                  \n        install missing tools, build the PWA, run the server (default :8080)\
                  \n  test  fmt, clippy, every test, end-to-end in headless Chromium\
                  \n  bench benchmarks (criterion, scipy baseline, wasm in Chromium)\
                  \n  bundle-size  gzip size of the first load\
+                 \n  lighthouse   accessibility and performance of the volunteer's pages\
+                 \n               (mobile); reuses dist/ and the release server if built\
                  \n  build build the release PWA into dist/"
             );
             return ExitCode::from(2);

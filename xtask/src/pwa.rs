@@ -45,7 +45,20 @@ pub fn build_server() -> Result<PathBuf, String> {
             .args(["build", "--release", "--package", "linli-server"])
             .current_dir(root()),
     )?;
-    Ok(target_dir().join("release").join("linli-server"))
+    Ok(server_binary())
+}
+
+/// Whether `dist` holds a finished build: trunk's `index.html`, and the service worker with its
+/// placeholders filled (a build stopped between trunk and [`write_service_worker`] has not).
+pub fn is_built(dist: &Path) -> bool {
+    dist.join("index.html").is_file()
+        && std::fs::read_to_string(dist.join("sw.js"))
+            .is_ok_and(|sw| !sw.contains(VERSION_PLACEHOLDER) && !sw.contains(PRECACHE_PLACEHOLDER))
+}
+
+/// Where [`build_server`] puts the release server binary.
+pub fn server_binary() -> PathBuf {
+    target_dir().join("release").join("linli-server")
 }
 
 /// Every file of the build, as absolute URL paths, sorted; the service worker itself excluded.

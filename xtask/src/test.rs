@@ -182,13 +182,15 @@ fn parse_libtest_summary(line: &str) -> Option<(usize, usize)> {
 }
 
 /// A running `linli-server` on a free loopback port, stopped (SIGTERM) when dropped.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    base_url: String,
+    pub(crate) base_url: String,
 }
 
 impl Server {
-    fn start(binary: &Path, db: &Path, dist: &Path) -> Result<Server, String> {
+    /// Starts the server on port 0 with the demo village, a database at `db` (created if
+    /// missing) and the app from `dist`, and waits until it says where it listens.
+    pub(crate) fn start(binary: &Path, db: &Path, dist: &Path) -> Result<Server, String> {
         let mut child = Command::new(binary)
             .args(["serve", "--port", "0", "--demo", "--db"])
             .arg(db)
@@ -234,7 +236,7 @@ impl Drop for Server {
     }
 }
 
-fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+pub(crate) fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(to)?;
     for entry in std::fs::read_dir(from)? {
         let entry = entry?;
