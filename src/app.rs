@@ -11,7 +11,7 @@ use crate::i18n::{Lang, Msg};
 use crate::pages::coordinator::{Coordinator, CoordinatorTask};
 use crate::pages::{
     home::Home, join::Join, login::Login, not_found::NotFound, profile::Profile,
-    schedule::Schedule, volunteer::Volunteer,
+    schedule::Schedule, service::Service, task::VolunteerTask, volunteer::Volunteer,
 };
 use crate::status::SyncStatus;
 use crate::sync::SyncEngine;
@@ -91,6 +91,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/volunteer") view=Volunteer/>
                     <Route path=path!("/volunteer/profile") view=Profile/>
                     <Route path=path!("/volunteer/schedule") view=Schedule/>
+                    <Route path=path!("/volunteer/task/:id") view=VolunteerTask/>
+                    <Route path=path!("/volunteer/service") view=Service/>
                     <Route path=path!("/coordinator") view=Coordinator/>
                     <Route path=path!("/coordinator/task/:id") view=CoordinatorTask/>
                     <Route path=path!("/join") view=Join/>

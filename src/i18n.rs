@@ -126,10 +126,88 @@ pub enum Msg {
     ScheduleTitle,
     Upcoming,
     Past,
+    // Task page, check-in/out, filters, my service, reminders.
+    WhereLabel,
+    WhenLabel,
+    AddressLabel,
+    AddressOnceConfirmed,
+    PersonServed,
+    AlsoGoing,
+    NobodyElseYet,
+    CheckIn,
+    CheckOut,
+    CheckedIn,
+    CheckedOut,
+    PhoneClock,
+    CheckInOpensSoon,
+    VisitNote,
+    VisitNoteHint,
+    SaveNote,
+    NoteSaved,
+    FilterKind,
+    FilterDay,
+    FilterDistance,
+    FilterAny,
+    NoMatchingTasks,
+    NavService,
+    ThisMonth,
+    AllTime,
+    ByKind,
+    ServiceRecordTitle,
+    PrintRecord,
+    NoServiceYet,
+    DateColumn,
+    TaskColumn,
+    TimeColumn,
+    DurationColumn,
+    KindColumn,
+    RemindersTitle,
+    EnableNotifications,
+    NotificationsOn,
+    NotificationsBlocked,
+    ServiceRecordsTitle,
+    ReceivedByServer,
+    NotYetSynced,
+    VolunteerColumn,
+    NoteColumn,
+    PrintedOn,
+    VillageLabel,
     NoUpcoming,
     ExportOne,
     ExportAll,
     NavSchedule,
+    // Profile (exact hours, away dates, preferences) and large text.
+    ExactHours,
+    TimeFrom,
+    TimeTo,
+    AddTimeRange,
+    Remove,
+    NoTimeSet,
+    ExactHoursHint,
+    RangeEndBeforeStart,
+    RangeOverlaps,
+    RangeIncomplete,
+    RangeNoRoom,
+    FixTimesFirst,
+    UnsavedChanges,
+    AwayTitle,
+    AwayHint,
+    AwayFirstDay,
+    AwayLastDay,
+    AddAway,
+    NoAwayDays,
+    AwayLabel,
+    ExtraTimeLabel,
+    AwayDatesReversed,
+    AwayNeedsFirstDay,
+    ProfileTaskKinds,
+    ProfileTaskKindsHint,
+    LanguageMandarin,
+    LanguageLocalDialect,
+    LanguageCantonese,
+    LanguageMinnan,
+    LargeText,
+    LargeTextLabel,
 }
 
 impl Msg {
@@ -220,10 +298,87 @@ impl Msg {
                 ScheduleTitle => "我的日程",
                 Upcoming => "即将进行",
                 Past => "已结束",
+                WhereLabel => "地点",
+                WhenLabel => "时间",
+                AddressLabel => "地址",
+                AddressOnceConfirmed => "确认参加后显示具体地址。",
+                PersonServed => "服务对象",
+                AlsoGoing => "同去的志愿者",
+                NobodyElseYet => "暂时没有其他人。",
+                CheckIn => "签到",
+                CheckOut => "签退",
+                CheckedIn => "签到",
+                CheckedOut => "签退",
+                PhoneClock => "（按手机时间）",
+                CheckInOpensSoon => "任务开始前一小时起可以签到。",
+                VisitNote => "给协调员的备注",
+                VisitNoteHint => "例如：李奶奶的药快吃完了，需要续开。",
+                SaveNote => "保存备注",
+                NoteSaved => "备注已保存，联网后会发给协调员。",
+                FilterKind => "类型",
+                FilterDay => "日期",
+                FilterDistance => "距离",
+                FilterAny => "全部",
+                NoMatchingTasks => "没有符合筛选条件的任务。",
+                NavService => "我的服务",
+                ThisMonth => "本月",
+                AllTime => "累计",
+                ByKind => "按服务类型",
+                ServiceRecordTitle => "志愿服务记录",
+                PrintRecord => "打印服务记录",
+                NoServiceYet => "还没有服务记录。签到并签退后会显示在这里。",
+                DateColumn => "日期",
+                TaskColumn => "任务",
+                TimeColumn => "时间",
+                DurationColumn => "时长",
+                KindColumn => "类型",
+                RemindersTitle => "24 小时内的任务",
+                EnableNotifications => "开启手机通知提醒",
+                NotificationsOn => "已开启通知提醒。",
+                NotificationsBlocked => "通知被浏览器阻止，可在浏览器设置中允许。",
+                ServiceRecordsTitle => "服务记录",
+                ReceivedByServer => "服务器收到",
+                NotYetSynced => "未同步",
+                VolunteerColumn => "志愿者",
+                NoteColumn => "备注",
+                PrintedOn => "打印日期",
+                VillageLabel => "所在村",
                 NoUpcoming => "近期没有安排。",
                 ExportOne => "加入手机日历",
                 ExportAll => "全部加入手机日历",
                 NavSchedule => "我的日程",
+                // Profile (exact hours, away dates, preferences) and large text.
+                ExactHours => "精确时间",
+                TimeFrom => "从",
+                TimeTo => "到",
+                AddTimeRange => "添加一段时间",
+                Remove => "删除",
+                NoTimeSet => "未填",
+                ExactHoursHint => "结束时间选 00:00 表示到午夜。改好后请点下面的“保存”。",
+                RangeEndBeforeStart => "结束时间要晚于开始时间。这段时间没有改动。",
+                RangeOverlaps => "这段时间和当天的另一段时间重叠了，没有改动。请修改其中一段。",
+                RangeIncomplete => "请填写开始和结束时间。",
+                RangeNoRoom => "这一天已经没有空余时间可以添加。",
+                FixTimesFirst => "有的时间填写有误（见上面的提示），请先改正再保存。",
+                UnsavedChanges => "有修改还没有保存。",
+                AwayTitle => "外出不在的日子",
+                AwayHint => "比如走亲戚、农忙或生病：这些天不会给您安排任务。",
+                AwayFirstDay => "第一天",
+                AwayLastDay => "最后一天（含当天）",
+                AddAway => "添加外出日期",
+                NoAwayDays => "没有外出安排。",
+                AwayLabel => "外出",
+                ExtraTimeLabel => "额外有空",
+                AwayDatesReversed => "最后一天不能早于第一天，没有添加。",
+                AwayNeedsFirstDay => "请选择第一天。",
+                ProfileTaskKinds => "我愿意做的服务",
+                ProfileTaskKindsHint => "可以多选。不选也会收到适合您的任务。",
+                LanguageMandarin => "普通话",
+                LanguageLocalDialect => "本地方言",
+                LanguageCantonese => "粤语",
+                LanguageMinnan => "闽南语",
+                LargeText => "大字",
+                LargeTextLabel => "大字模式",
             },
             Lang::En => match self {
                 AppName => "Linli",
@@ -309,10 +464,87 @@ impl Msg {
                 ScheduleTitle => "My schedule",
                 Upcoming => "Upcoming",
                 Past => "Past",
+                WhereLabel => "Where",
+                WhenLabel => "When",
+                AddressLabel => "Address",
+                AddressOnceConfirmed => "The exact address is shown once your place is confirmed.",
+                PersonServed => "Person served",
+                AlsoGoing => "Also going",
+                NobodyElseYet => "Nobody else yet.",
+                CheckIn => "Check in",
+                CheckOut => "Check out",
+                CheckedIn => "Checked in",
+                CheckedOut => "Checked out",
+                PhoneClock => "(by the phone's clock)",
+                CheckInOpensSoon => "Check-in opens an hour before the start.",
+                VisitNote => "Note for the coordinator",
+                VisitNoteHint => "For example: Grandma Li needs her medicine refilled.",
+                SaveNote => "Save note",
+                NoteSaved => "Note saved. It reaches the coordinator when you are online.",
+                FilterKind => "Kind",
+                FilterDay => "Day",
+                FilterDistance => "Distance",
+                FilterAny => "Any",
+                NoMatchingTasks => "No tasks match these filters.",
+                NavService => "My service",
+                ThisMonth => "This month",
+                AllTime => "In total",
+                ByKind => "By kind of service",
+                ServiceRecordTitle => "Record of volunteer service",
+                PrintRecord => "Print record of service",
+                NoServiceYet => "No service recorded yet. It appears here once you check in and out.",
+                DateColumn => "Date",
+                TaskColumn => "Task",
+                TimeColumn => "Time",
+                DurationColumn => "Duration",
+                KindColumn => "Kind",
+                RemindersTitle => "Coming up in the next 24 hours",
+                EnableNotifications => "Turn on phone notifications",
+                NotificationsOn => "Notifications are on.",
+                NotificationsBlocked => "Notifications are blocked; you can allow them in the browser's settings.",
+                ServiceRecordsTitle => "Service records",
+                ReceivedByServer => "received by the server",
+                NotYetSynced => "not synced yet",
+                VolunteerColumn => "Volunteer",
+                NoteColumn => "Note",
+                PrintedOn => "Printed on",
+                VillageLabel => "Village",
                 NoUpcoming => "Nothing coming up.",
                 ExportOne => "Add to phone calendar",
                 ExportAll => "Add all to phone calendar",
                 NavSchedule => "My schedule",
+                // Profile (exact hours, away dates, preferences) and large text.
+                ExactHours => "Exact hours",
+                TimeFrom => "From",
+                TimeTo => "To",
+                AddTimeRange => "Add a time",
+                Remove => "Remove",
+                NoTimeSet => "none",
+                ExactHoursHint => "An end time of 00:00 means midnight. Press Save below to keep your changes.",
+                RangeEndBeforeStart => "The end time must be later than the start time. This time was not changed.",
+                RangeOverlaps => "This time overlaps another time on the same day and was not changed. Please change one of them.",
+                RangeIncomplete => "Please enter both a start and an end time.",
+                RangeNoRoom => "There is no free time left to add on this day.",
+                FixTimesFirst => "Some times are not right (see the messages above). Please correct them before saving.",
+                UnsavedChanges => "You have changes that are not saved yet.",
+                AwayTitle => "Days I am away",
+                AwayHint => "For example visiting family, harvest time or illness: you will not be given tasks on these days.",
+                AwayFirstDay => "First day away",
+                AwayLastDay => "Last day away",
+                AddAway => "Add days away",
+                NoAwayDays => "No days away.",
+                AwayLabel => "Away",
+                ExtraTimeLabel => "Extra time",
+                AwayDatesReversed => "The last day cannot be before the first day. Nothing was added.",
+                AwayNeedsFirstDay => "Please choose the first day.",
+                ProfileTaskKinds => "Tasks I would like to do",
+                ProfileTaskKindsHint => "Choose any number. You will still be offered other tasks that suit you.",
+                LanguageMandarin => "Mandarin",
+                LanguageLocalDialect => "Local dialect",
+                LanguageCantonese => "Cantonese",
+                LanguageMinnan => "Minnan (Hokkien)",
+                LargeText => "Big text",
+                LargeTextLabel => "Big text mode",
             },
         }
     }
@@ -342,6 +574,92 @@ pub fn places_left(lang: Lang, left: u32, max: u32) -> String {
         Lang::En => format!("{left} of {max} places left"),
     }
 }
+
+/// A length of service: "1 小时 9 分" / "1 h 9 min".
+pub fn duration_text(lang: Lang, minutes: i64) -> String {
+    let (h, m) = (minutes / 60, minutes % 60);
+    match (lang, h, m) {
+        (Lang::Zh, 0, m) => format!("{m} 分钟"),
+        (Lang::Zh, h, 0) => format!("{h} 小时"),
+        (Lang::Zh, h, m) => format!("{h} 小时 {m} 分"),
+        (Lang::En, 0, m) => format!("{m} min"),
+        (Lang::En, h, 0) => format!("{h} h"),
+        (Lang::En, h, m) => format!("{h} h {m} min"),
+    }
+}
+
+/// Hours with one decimal, for totals: "12.5 小时" / "12.5 hours".
+pub fn hours_text(lang: Lang, minutes: i64) -> String {
+    let hours = minutes as f64 / 60.0;
+    match lang {
+        Lang::Zh => format!("{hours:.1} 小时"),
+        Lang::En => format!("{hours:.1} hours"),
+    }
+}
+
+/// "3 次" / "3 visits".
+pub fn visits_text(lang: Lang, visits: u32) -> String {
+    match (lang, visits) {
+        (Lang::Zh, n) => format!("{n} 次"),
+        (Lang::En, 1) => "1 visit".to_owned(),
+        (Lang::En, n) => format!("{n} visits"),
+    }
+}
+
+/// The distance filter's choices: "3 公里内" / "Within 3 km".
+pub fn within_km(lang: Lang, km: u32) -> String {
+    match lang {
+        Lang::Zh => format!("{km} 公里内"),
+        Lang::En => format!("Within {km} km"),
+    }
+}
+
+/// "另有 1.5 小时待同步" / "1.5 hours more waiting to sync".
+pub fn pending_hours_text(lang: Lang, minutes: i64) -> String {
+    match lang {
+        Lang::Zh => format!("另有 {} 待同步", hours_text(lang, minutes)),
+        Lang::En => format!("{} more waiting to sync", hours_text(lang, minutes)),
+    }
+}
+
+/// A day: "周二 12月1日" / "Tue 1 Dec".
+pub fn day_label(lang: Lang, day: linli_core::NaiveDate) -> String {
+    use linli_core::Datelike;
+    let weekday = weekday_name(lang, day.weekday().num_days_from_monday() as usize);
+    match lang {
+        Lang::Zh => format!("{weekday} {}月{}日", day.month(), day.day()),
+        Lang::En => format!(
+            "{weekday} {} {}",
+            day.day(),
+            MONTHS_EN[day.month0() as usize]
+        ),
+    }
+}
+
+/// A date and time of day: "12月1日 09:03" / "1 Dec 09:03".
+pub fn date_time(lang: Lang, at: linli_core::NaiveDateTime) -> String {
+    use linli_core::{Datelike, Timelike};
+    match lang {
+        Lang::Zh => format!(
+            "{}月{}日 {:02}:{:02}",
+            at.month(),
+            at.day(),
+            at.hour(),
+            at.minute()
+        ),
+        Lang::En => format!(
+            "{} {} {:02}:{:02}",
+            at.day(),
+            MONTHS_EN[at.month0() as usize],
+            at.hour(),
+            at.minute()
+        ),
+    }
+}
+
+const MONTHS_EN: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
 
 pub fn repaired_notice(lang: Lang, kept: usize) -> String {
     match lang {
@@ -375,16 +693,11 @@ pub fn when(
             start.month(),
             start.day()
         ),
-        Lang::En => {
-            const MONTHS: [&str; 12] = [
-                "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-            ];
-            format!(
-                "{weekday} {} {} {h1:02}:{m1:02}–{h2:02}:{m2:02}",
-                start.day(),
-                MONTHS[start.month0() as usize]
-            )
-        }
+        Lang::En => format!(
+            "{weekday} {} {} {h1:02}:{m1:02}–{h2:02}:{m2:02}",
+            start.day(),
+            MONTHS_EN[start.month0() as usize]
+        ),
     }
 }
 
@@ -474,10 +787,87 @@ mod tests {
         Msg::ScheduleTitle,
         Msg::Upcoming,
         Msg::Past,
+        Msg::WhereLabel,
+        Msg::WhenLabel,
+        Msg::AddressLabel,
+        Msg::AddressOnceConfirmed,
+        Msg::PersonServed,
+        Msg::AlsoGoing,
+        Msg::NobodyElseYet,
+        Msg::CheckIn,
+        Msg::CheckOut,
+        Msg::CheckedIn,
+        Msg::CheckedOut,
+        Msg::PhoneClock,
+        Msg::CheckInOpensSoon,
+        Msg::VisitNote,
+        Msg::VisitNoteHint,
+        Msg::SaveNote,
+        Msg::NoteSaved,
+        Msg::FilterKind,
+        Msg::FilterDay,
+        Msg::FilterDistance,
+        Msg::FilterAny,
+        Msg::NoMatchingTasks,
+        Msg::NavService,
+        Msg::ThisMonth,
+        Msg::AllTime,
+        Msg::ByKind,
+        Msg::ServiceRecordTitle,
+        Msg::PrintRecord,
+        Msg::NoServiceYet,
+        Msg::DateColumn,
+        Msg::TaskColumn,
+        Msg::TimeColumn,
+        Msg::DurationColumn,
+        Msg::KindColumn,
+        Msg::RemindersTitle,
+        Msg::EnableNotifications,
+        Msg::NotificationsOn,
+        Msg::NotificationsBlocked,
+        Msg::ServiceRecordsTitle,
+        Msg::ReceivedByServer,
+        Msg::NotYetSynced,
+        Msg::VolunteerColumn,
+        Msg::NoteColumn,
+        Msg::PrintedOn,
+        Msg::VillageLabel,
         Msg::NoUpcoming,
         Msg::ExportOne,
         Msg::ExportAll,
         Msg::NavSchedule,
+        // Profile (exact hours, away dates, preferences) and large text.
+        Msg::ExactHours,
+        Msg::TimeFrom,
+        Msg::TimeTo,
+        Msg::AddTimeRange,
+        Msg::Remove,
+        Msg::NoTimeSet,
+        Msg::ExactHoursHint,
+        Msg::RangeEndBeforeStart,
+        Msg::RangeOverlaps,
+        Msg::RangeIncomplete,
+        Msg::RangeNoRoom,
+        Msg::FixTimesFirst,
+        Msg::UnsavedChanges,
+        Msg::AwayTitle,
+        Msg::AwayHint,
+        Msg::AwayFirstDay,
+        Msg::AwayLastDay,
+        Msg::AddAway,
+        Msg::NoAwayDays,
+        Msg::AwayLabel,
+        Msg::ExtraTimeLabel,
+        Msg::AwayDatesReversed,
+        Msg::AwayNeedsFirstDay,
+        Msg::ProfileTaskKinds,
+        Msg::ProfileTaskKindsHint,
+        Msg::LanguageMandarin,
+        Msg::LanguageLocalDialect,
+        Msg::LanguageCantonese,
+        Msg::LanguageMinnan,
+        Msg::LargeText,
+        Msg::LargeTextLabel,
     ];
 
     fn has_han(s: &str) -> bool {
@@ -511,6 +901,14 @@ mod tests {
         );
         assert!(!has_han(&places_left(Lang::En, 1, 3)));
         assert!(has_han(&waitlisted_badge(Lang::Zh, Some(1))));
+        assert_eq!(duration_text(Lang::Zh, 69), "1 小时 9 分");
+        assert_eq!(duration_text(Lang::En, 45), "45 min");
+        assert_eq!(hours_text(Lang::En, 90), "1.5 hours");
+        assert_eq!(visits_text(Lang::En, 1), "1 visit");
+        assert_eq!(date_time(Lang::En, start), "1 Dec 09:00");
+        for text in [within_km(Lang::En, 3), pending_hours_text(Lang::En, 30)] {
+            assert!(!has_han(&text), "{text}");
+        }
     }
 
     #[test]

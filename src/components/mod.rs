@@ -1,3 +1,4 @@
 pub mod notices;
+pub mod reminders;
 pub mod top_bar;
 pub mod update_banner;

@@ -4,12 +4,12 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
-use linli_core::model::{Task, TaskId, Volunteer, VolunteerId};
+use linli_core::model::{ClockReading, ServiceRecord, Task, TaskId, Volunteer, VolunteerId};
 use linli_core::sync::{MemoryStore, Mutation, Record, Role, Signup, SignupStatus};
 
 use crate::app::{tr, Shell};
 use crate::components::notices::mutate_error_text;
-use crate::i18n::{places_left, waitlisted_badge, when, Msg};
+use crate::i18n::{date_time, duration_text, places_left, waitlisted_badge, when, Lang, Msg};
 use crate::sync::SyncEngine;
 
 /// How many tasks the list shows at once; the filter narrows it down.
@@ -39,6 +39,35 @@ fn signups(view: &MemoryStore, task: &TaskId) -> Vec<Signup> {
         .collect();
     signups.sort_by_key(|s| (s.status != SignupStatus::Confirmed, s.seq));
     signups
+}
+
+fn service_records(view: &MemoryStore, task: &TaskId) -> Vec<ServiceRecord> {
+    let prefix = format!("service/{}/", task.as_str());
+    view.records()
+        .filter(|(k, _)| k.starts_with(&prefix))
+        .filter_map(|(_, r)| match r {
+            Record::Service(s) => Some(s.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// "12月1日 09:03（按手机时间）· 服务器收到 12月1日 09:05": both clocks, so a phone whose
+/// clock is off shows up.
+fn reading_text(lang: Lang, reading: &ClockReading) -> String {
+    let received = match reading.received {
+        Some(at) => format!(
+            "{} {}",
+            Msg::ReceivedByServer.text(lang),
+            date_time(lang, crate::clock::local_from_unix(at))
+        ),
+        None => Msg::NotYetSynced.text(lang).to_owned(),
+    };
+    format!(
+        "{} {} · {received}",
+        date_time(lang, reading.device),
+        Msg::PhoneClock.text(lang)
+    )
 }
 
 fn volunteers(view: &MemoryStore) -> Vec<Volunteer> {
@@ -167,7 +196,13 @@ pub fn CoordinatorTask() -> impl IntoView {
             }
             .into_any();
         };
-        let (signed, everyone) = engine.view.with(|v| (signups(v, &task.id), volunteers(v)));
+        let (signed, everyone, service) = engine.view.with(|v| {
+            (
+                signups(v, &task.id),
+                volunteers(v),
+                service_records(v, &task.id),
+            )
+        });
         let name_of = |id: &VolunteerId| {
             everyone
                 .iter()
@@ -205,7 +240,7 @@ pub fn CoordinatorTask() -> impl IntoView {
                 let testid = format!("signup-{}", volunteer.as_str());
                 view! {
                     <li class="signup" data-testid=testid>
-                        <span>{name}</span>
+                        <span data-user-text="">{name}</span>
                         <span class="badge" data-state=if status == SignupStatus::Confirmed { "confirmed" } else { "waitlisted" }>
                             {move || if status == SignupStatus::Confirmed { Msg::SignupConfirmed.text(lang.get()).to_owned() } else { waitlisted_badge(lang.get(), None) }}
                         </span>
@@ -217,16 +252,36 @@ pub fn CoordinatorTask() -> impl IntoView {
                 }
             })
             .collect_view();
+        let service_rows = service
+            .into_iter()
+            .map(|r| {
+                let name = name_of(&r.volunteer);
+                let minutes = r.minutes();
+                view! {
+                    <li class="service-row" data-testid=format!("service-{}", r.volunteer.as_str())>
+                        <strong data-user-text="">{name}</strong>
+                        {r.check_in.clone().map(|c| view! { <p>{tr(Msg::CheckedIn)} " " {move || reading_text(lang.get(), &c)}</p> })}
+                        {r.check_out.clone().map(|c| view! { <p>{tr(Msg::CheckedOut)} " " {move || reading_text(lang.get(), &c)}</p> })}
+                        {minutes.map(|m| view! { <p>{move || duration_text(lang.get(), m)}</p> })}
+                        {(!r.note.is_empty()).then(|| view! {
+                            <p class="visit-note" data-testid="visit-note-text">{tr(Msg::NoteColumn)} "：" <span data-user-text="">{r.note.clone()}</span></p>
+                        })}
+                    </li>
+                }
+            })
+            .collect_view();
         let task_for_assign = task.id.clone();
         view! {
             <section class="area coordinator task-page" data-testid="coordinator-task">
                 <A href="/coordinator">{tr(Msg::BackToTasks)}</A>
-                <h1>{task.title.clone()}</h1>
+                <h1 data-user-text="">{task.title.clone()}</h1>
                 <p class="task-when">{move || when(lang.get(), task.start, task.end)}</p>
                 <p data-testid="places-left">{move || places_left(lang.get(), left, max)}</p>
                 <h2>{tr(Msg::SignupsTitle)}</h2>
                 {if signed.is_empty() { Some(view! { <p class="empty">{tr(Msg::NoSignups)}</p> }) } else { None }}
                 <ul class="signups">{rows}</ul>
+                <h2>{tr(Msg::ServiceRecordsTitle)}</h2>
+                <ul class="service-records" data-testid="coordinator-service">{service_rows}</ul>
                 <h2>{tr(Msg::AssignVolunteer)}</h2>
                 <p class="form-error" role="alert" data-testid="action-error">{move || error.get()}</p>
                 <div class="assign">

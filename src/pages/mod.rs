@@ -5,4 +5,6 @@ pub mod login;
 pub mod not_found;
 pub mod profile;
 pub mod schedule;
+pub mod service;
+pub mod task;
 pub mod volunteer;

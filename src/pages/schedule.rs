@@ -4,10 +4,10 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use linli_core::model::{Task, VolunteerId};
 use linli_core::sync::{MemoryStore, Record, Role, SignupStatus};
-use linli_core::{NaiveDate, NaiveDateTime};
 use wasm_bindgen::JsCast;
 
 use crate::app::{tr, Shell};
+use crate::components::reminders::Reminders;
 use crate::i18n::{waitlisted_badge, when, Msg};
 use crate::sync::SyncEngine;
 
@@ -30,32 +30,6 @@ fn my_tasks(view: &MemoryStore, me: &VolunteerId) -> Vec<(Task, SignupStatus)> {
     mine
 }
 
-fn js_now(utc: bool) -> NaiveDateTime {
-    let d = js_sys::Date::new_0();
-    let (y, mo, da, h, mi, s) = if utc {
-        (
-            d.get_utc_full_year(),
-            d.get_utc_month(),
-            d.get_utc_date(),
-            d.get_utc_hours(),
-            d.get_utc_minutes(),
-            d.get_utc_seconds(),
-        )
-    } else {
-        (
-            d.get_full_year(),
-            d.get_month(),
-            d.get_date(),
-            d.get_hours(),
-            d.get_minutes(),
-            d.get_seconds(),
-        )
-    };
-    NaiveDate::from_ymd_opt(y as i32, mo + 1, da)
-        .and_then(|day| day.and_hms_opt(h, mi, s))
-        .unwrap_or_default()
-}
-
 /// Hands the calendar file to the browser as a download.
 fn download(filename: &str, text: &str) -> Result<(), wasm_bindgen::JsValue> {
     let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
@@ -76,7 +50,7 @@ fn export(view: &MemoryStore, tasks: &[&Task], filename: &str) {
         _ => None,
     });
     if let Some(village) = village {
-        let ics = linli_core::ics::calendar(&village, tasks, js_now(true));
+        let ics = linli_core::ics::calendar(&village, tasks, crate::clock::utc_now());
         if let Err(err) = download(filename, &ics) {
             leptos::logging::warn!("calendar export failed: {err:?}");
         }
@@ -99,7 +73,7 @@ pub fn Schedule() -> impl IntoView {
             .into_any();
         };
         let mine = engine.view.with(|v| my_tasks(v, &me));
-        let now = js_now(false);
+        let now = crate::clock::local_now();
         let (upcoming, past): (Vec<_>, Vec<_>) = mine.into_iter().partition(|(t, _)| t.end >= now);
         let row = move |(task, status): (Task, SignupStatus)| {
             let id = task.id.clone();
@@ -108,7 +82,7 @@ pub fn Schedule() -> impl IntoView {
             view! {
                 <li class="task" data-testid=testid>
                     <div class="task-main">
-                        <strong class="task-title">{task.title.clone()}</strong>
+                        <A href=format!("/volunteer/task/{}", task.id.as_str()) attr:class="task-title" attr:data-user-text="">{task.title.clone()}</A>
                         <span class="task-when">{move || when(lang.get(), task.start, task.end)}</span>
                     </div>
                     <span class="badge" data-state=if status == SignupStatus::Confirmed { "confirmed" } else { "waitlisted" }>
@@ -126,6 +100,7 @@ pub fn Schedule() -> impl IntoView {
         view! {
             <section class="area schedule">
                 <h1>{tr(Msg::ScheduleTitle)}</h1>
+                <Reminders me=me.clone()/>
                 <h2>{tr(Msg::Upcoming)}</h2>
                 {if has_upcoming { None } else { Some(view! { <p class="empty">{tr(Msg::NoUpcoming)}</p> }) }}
                 <ul class="task-list">{upcoming.into_iter().map(row).collect_view()}</ul>

@@ -3,12 +3,13 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 use linli_core::matching::{rank_for_volunteer, Commitment, MatchContext, ServiceHistory, TaskFit};
-use linli_core::model::{Beneficiary, Task, TaskId, TaskStatus, VolunteerId};
+use linli_core::model::{Beneficiary, NaiveDate, Task, TaskId, TaskKind, TaskStatus, VolunteerId};
 use linli_core::sync::{MemoryStore, Mutation, Record, Role, SignupStatus};
 
 use crate::app::{tr, Shell};
 use crate::components::notices::mutate_error_text;
-use crate::i18n::{waitlisted_badge, when, Lang, Msg};
+use crate::components::reminders::Reminders;
+use crate::i18n::{day_label, waitlisted_badge, when, within_km, Lang, Msg};
 use crate::sync::SyncEngine;
 
 /// One row of the list: the task, where I stand on it, and how it fits me.
@@ -21,8 +22,36 @@ struct Row {
     fit: Option<TaskFit>,
 }
 
-/// My own tasks first (by time), then the open tasks ranked for me ("For me").
-fn rows(view: &MemoryStore, me: &VolunteerId, pending_tasks: &[TaskId]) -> Vec<Row> {
+/// The filters over the open tasks of "For me"; `None` lets everything through.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Filter {
+    pub kind: Option<TaskKind>,
+    pub day: Option<NaiveDate>,
+    /// At most this many km from where I live.
+    pub within_km: Option<u32>,
+}
+
+/// The distance filter's choices, in km.
+const DISTANCE_CHOICES: [u32; 3] = [1, 3, 5];
+
+impl Filter {
+    fn lets_through(&self, task: &Task, fit: &TaskFit) -> bool {
+        self.kind.is_none_or(|k| task.kind == k)
+            && self.day.is_none_or(|d| task.start.date() == d)
+            && self.within_km.is_none_or(|km| {
+                // A task whose place is unknown is not hidden by a distance filter.
+                fit.score.distance_tenths().is_none_or(|t| t <= km * 10)
+            })
+    }
+}
+
+/// My own tasks first (by time), then the open tasks ranked for me ("For me"), filtered.
+fn rows(
+    view: &MemoryStore,
+    me: &VolunteerId,
+    pending_tasks: &[TaskId],
+    filter: &Filter,
+) -> Vec<Row> {
     let tasks: Vec<Task> = view
         .records()
         .filter_map(|(_, r)| match r {
@@ -83,6 +112,7 @@ fn rows(view: &MemoryStore, me: &VolunteerId, pending_tasks: &[TaskId]) -> Vec<R
     rows.extend(
         rank_for_volunteer(&ctx, &volunteer, &open)
             .into_iter()
+            .filter(|fit| filter.lets_through(&open[fit.task], fit))
             .take(OPEN_TASKS_SHOWN)
             .map(|fit| Row {
                 task: open[fit.task].clone(),
@@ -160,6 +190,7 @@ fn VolunteerTasks(me: VolunteerId) -> impl IntoView {
     let engine = expect_context::<SyncEngine>();
     let lang = expect_context::<Shell>().lang;
     let error = RwSignal::new(None::<String>);
+    let filter = RwSignal::new(Filter::default());
     let me_for_rows = me.clone();
     let list = Memo::new(move |_| {
         let pending: Vec<TaskId> = engine
@@ -171,7 +202,30 @@ fn VolunteerTasks(me: VolunteerId) -> impl IntoView {
                 _ => None,
             })
             .collect();
-        engine.view.with(|view| rows(view, &me_for_rows, &pending))
+        let filter = filter.get();
+        engine
+            .view
+            .with(|view| rows(view, &me_for_rows, &pending, &filter))
+    });
+    // The choices offered are those of the open tasks this device holds.
+    let choices = Memo::new(move |_| {
+        engine.view.with(|view| {
+            let mut kinds = Vec::new();
+            let mut days = Vec::new();
+            for (_, record) in view.records() {
+                if let Record::Task(t) = record {
+                    if t.status == TaskStatus::Open {
+                        kinds.push(t.kind);
+                        days.push(t.start.date());
+                    }
+                }
+            }
+            kinds.sort();
+            kinds.dedup();
+            days.sort();
+            days.dedup();
+            (kinds, days)
+        })
     });
     let act = move |mutation: Mutation| {
         error.set(None);
@@ -182,12 +236,58 @@ fn VolunteerTasks(me: VolunteerId) -> impl IntoView {
     view! {
         <section class="area volunteer">
             <h1>{tr(Msg::ForMe)}</h1>
+            <Reminders me=me.clone()/>
             <div class="actions">
                 <A href="/volunteer/profile" attr:class="button secondary" attr:data-testid="profile-link">{tr(Msg::NavProfile)}</A>
                 <A href="/volunteer/schedule" attr:class="button secondary" attr:data-testid="schedule-link">{tr(Msg::NavSchedule)}</A>
+                <A href="/volunteer/service" attr:class="button secondary" attr:data-testid="service-link">{tr(Msg::NavService)}</A>
+            </div>
+            <div class="filters" role="group" aria-label=tr(Msg::FilterKind)>
+                <label>
+                    <span>{tr(Msg::FilterKind)}</span>
+                    <select data-testid="filter-kind" on:change=move |ev| {
+                        let value = event_target_value(&ev);
+                        filter.update(|f| f.kind = value.parse::<TaskKind>().ok());
+                    }>
+                        <option value="">{tr(Msg::FilterAny)}</option>
+                        {move || choices.get().0.into_iter().map(|k| view! {
+                            <option value=k.as_str() selected=move || filter.get().kind == Some(k)>
+                                {move || if lang.get() == Lang::Zh { k.label_zh() } else { k.label_en() }}
+                            </option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                <label>
+                    <span>{tr(Msg::FilterDay)}</span>
+                    <select data-testid="filter-day" on:change=move |ev| {
+                        let value = event_target_value(&ev);
+                        filter.update(|f| f.day = value.parse::<NaiveDate>().ok());
+                    }>
+                        <option value="">{tr(Msg::FilterAny)}</option>
+                        {move || choices.get().1.into_iter().map(|d| view! {
+                            <option value=d.to_string() selected=move || filter.get().day == Some(d)>
+                                {move || day_label(lang.get(), d)}
+                            </option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                <label>
+                    <span>{tr(Msg::FilterDistance)}</span>
+                    <select data-testid="filter-distance" on:change=move |ev| {
+                        let value = event_target_value(&ev);
+                        filter.update(|f| f.within_km = value.parse::<u32>().ok());
+                    }>
+                        <option value="">{tr(Msg::FilterAny)}</option>
+                        {DISTANCE_CHOICES.into_iter().map(|km| view! {
+                            <option value=km.to_string()>{move || within_km(lang.get(), km)}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
             </div>
             <p class="form-error" role="alert" data-testid="action-error">{move || error.get()}</p>
-            <Show when=move || !list.with(Vec::is_empty) fallback=move || view! { <p class="empty">{tr(Msg::NoOpenTasks)}</p> }>
+            <Show when=move || !list.with(Vec::is_empty) fallback=move || view! {
+                <p class="empty">{move || if filter.get() == Filter::default() { tr(Msg::NoOpenTasks)() } else { tr(Msg::NoMatchingTasks)() }}</p>
+            }>
                 <ul class="task-list">
                     {move || {
                         list.get()
@@ -203,7 +303,7 @@ fn VolunteerTasks(me: VolunteerId) -> impl IntoView {
                                 view! {
                                     <li class="task" class:greyed=greyed data-testid=testid data-eligible=(!greyed).to_string()>
                                         <div class="task-main">
-                                            <strong class="task-title">{task.title.clone()}</strong>
+                                            <A href=format!("/volunteer/task/{}", task.id.as_str()) attr:class="task-title" attr:data-user-text="">{task.title.clone()}</A>
                                             <span class="task-kind">
                                                 {move || if lang.get() == Lang::Zh { task.kind.label_zh() } else { task.kind.label_en() }}
                                             </span>

@@ -39,6 +39,16 @@ pub struct Score {
 }
 
 impl Score {
+    /// How far the task is, in tenths of a km (0 within the volunteer's own group), when both
+    /// places are known.
+    pub fn distance_tenths(&self) -> Option<u32> {
+        self.terms.iter().find_map(|t| match t.reason {
+            Reason::SameGroup => Some(0),
+            Reason::DistanceKm { tenths } => Some(tenths),
+            _ => None,
+        })
+    }
+
     /// The reasons in Chinese, joined for a one-line summary ("距离 1.2 公里 · 会说本地方言").
     pub fn summary_zh(&self) -> String {
         self.terms

@@ -483,3 +483,172 @@ mod day_part_tests {
         );
     }
 }
+
+impl WeeklyAvailability {
+    /// Adds a range to one day (0 = Monday) under the same rules as [`WeeklyAvailability::new`]:
+    /// the day is stored normalised, and on an error (empty or overlapping range) nothing
+    /// changes, so a form can show the error and keep the last valid week. A day outside 0..7
+    /// changes nothing, as with [`WeeklyAvailability::set_part`].
+    pub fn add_range(&mut self, day: usize, range: TimeRange) -> Result<(), ValidationError> {
+        let Some(ranges) = self.days.get_mut(day) else {
+            return Ok(());
+        };
+        let mut next = ranges.clone();
+        next.push(range);
+        *ranges = normalise(&next)?;
+        Ok(())
+    }
+
+    /// Changes the `index`th range of a day (in stored order) to `range`, under the same rules
+    /// and with the same "nothing changes on error" promise as [`WeeklyAvailability::add_range`].
+    /// An index past the end adds the range.
+    pub fn replace_range(
+        &mut self,
+        day: usize,
+        index: usize,
+        range: TimeRange,
+    ) -> Result<(), ValidationError> {
+        let Some(ranges) = self.days.get_mut(day) else {
+            return Ok(());
+        };
+        let mut next = ranges.clone();
+        if index < next.len() {
+            next.remove(index);
+        }
+        next.push(range);
+        *ranges = normalise(&next)?;
+        Ok(())
+    }
+
+    /// Removes the `index`th range of a day and returns it (`None` if there is no such range).
+    /// Removing never makes a valid day invalid, so there is no error case.
+    pub fn remove_range(&mut self, day: usize, index: usize) -> Option<TimeRange> {
+        let ranges = self.days.get_mut(day)?;
+        (index < ranges.len()).then(|| ranges.remove(index))
+    }
+
+    /// A free `minutes`-long range to offer when a volunteer taps "add" on a day, for them to
+    /// adjust: 09:00 on an empty day, otherwise an hour after the day's last range, so that it
+    /// sorts last; failing that, the earliest free half-hour start. It never touches an existing
+    /// range, because touching ranges merge and the new one would not appear as its own row.
+    /// `None` when the day has no such room (or the day does not exist).
+    pub fn suggest_range(&self, day: usize, minutes: u16) -> Option<TimeRange> {
+        let ranges = self.days.get(day)?;
+        let fits = |start: u16| {
+            let end = start.saturating_add(minutes);
+            minutes > 0
+                && end <= TimeRange::MINUTES_PER_DAY
+                && ranges
+                    .iter()
+                    .all(|r| r.end_min < start || r.start_min > end)
+        };
+        let preferred = ranges
+            .iter()
+            .map(|r| r.end_min.saturating_add(60))
+            .max()
+            .unwrap_or(9 * 60);
+        std::iter::once(preferred)
+            .chain((0..TimeRange::MINUTES_PER_DAY).step_by(30))
+            .find(|&start| fits(start))
+            .map(|start| TimeRange {
+                start_min: start,
+                end_min: start + minutes,
+            })
+    }
+}
+
+#[cfg(test)]
+mod range_edit_tests {
+    use super::*;
+
+    fn hm(a: (u16, u16), b: (u16, u16)) -> TimeRange {
+        TimeRange::hm(a.0, a.1, b.0, b.1).expect("range")
+    }
+
+    #[test]
+    fn adding_keeps_the_day_normalised_and_refuses_bad_ranges_without_changing_anything() {
+        let mut week = WeeklyAvailability::default();
+        week.add_range(0, hm((13, 0), (17, 0))).expect("valid");
+        week.add_range(0, hm((8, 0), (12, 0))).expect("valid");
+        assert_eq!(
+            week.days[0],
+            vec![hm((8, 0), (12, 0)), hm((13, 0), (17, 0))]
+        );
+        // Touching joins up, as in `new`.
+        week.add_range(0, hm((12, 0), (13, 0))).expect("valid");
+        assert_eq!(week.days[0], vec![hm((8, 0), (17, 0))]);
+
+        let before = week.clone();
+        assert!(matches!(
+            week.add_range(0, hm((16, 0), (18, 0))),
+            Err(ValidationError::OverlappingRanges { .. })
+        ));
+        let reversed = TimeRange {
+            start_min: 600,
+            end_min: 540,
+        };
+        assert!(matches!(
+            week.add_range(1, reversed),
+            Err(ValidationError::EmptyTimeRange { .. })
+        ));
+        assert_eq!(week, before, "a refused range changes nothing");
+        assert_eq!(week.add_range(7, hm((8, 0), (9, 0))), Ok(()));
+        assert_eq!(week, before, "no eighth day");
+    }
+
+    #[test]
+    fn replacing_and_removing_by_index() {
+        let mut week = WeeklyAvailability::default();
+        week.days[2] = vec![hm((8, 0), (10, 0)), hm((14, 0), (16, 0))];
+        week.replace_range(2, 1, hm((15, 0), (18, 0)))
+            .expect("valid");
+        assert_eq!(
+            week.days[2],
+            vec![hm((8, 0), (10, 0)), hm((15, 0), (18, 0))]
+        );
+        // Moving the second range before the first re-sorts the day.
+        week.replace_range(2, 1, hm((6, 0), (7, 0))).expect("valid");
+        assert_eq!(week.days[2], vec![hm((6, 0), (7, 0)), hm((8, 0), (10, 0))]);
+
+        let before = week.clone();
+        assert!(week.replace_range(2, 0, hm((9, 0), (11, 0))).is_err());
+        assert_eq!(week, before);
+        // A range may be changed to overlap only its own old self.
+        week.replace_range(2, 0, hm((6, 30), (7, 30)))
+            .expect("valid");
+        assert_eq!(week.days[2][0], hm((6, 30), (7, 30)));
+        week.replace_range(2, 9, hm((20, 0), (21, 0)))
+            .expect("past the end adds");
+        assert_eq!(week.days[2].len(), 3);
+
+        assert_eq!(week.remove_range(2, 0), Some(hm((6, 30), (7, 30))));
+        assert_eq!(week.remove_range(2, 5), None);
+        assert_eq!(week.remove_range(9, 0), None);
+        assert_eq!(
+            week.days[2],
+            vec![hm((8, 0), (10, 0)), hm((20, 0), (21, 0))]
+        );
+        assert!(week.validate().is_ok());
+    }
+
+    #[test]
+    fn a_suggested_range_is_free_separate_and_sorts_last_when_there_is_room() {
+        let mut week = WeeklyAvailability::default();
+        assert_eq!(week.suggest_range(0, 60), Some(hm((9, 0), (10, 0))));
+        week.days[0] = vec![hm((8, 0), (12, 0))];
+        let next = week.suggest_range(0, 60).expect("room");
+        assert_eq!(next, hm((13, 0), (14, 0)));
+        week.add_range(0, next)
+            .expect("a suggestion is always accepted");
+        assert_eq!(week.days[0].len(), 2, "its own row, not merged");
+        assert_eq!(week.days[0][1], next, "last");
+
+        // Late evening taken: the earliest free start is used instead.
+        week.days[1] = vec![hm((21, 0), (24, 0))];
+        assert_eq!(week.suggest_range(1, 60), Some(hm((0, 0), (1, 0))));
+        week.days[2] = vec![hm((0, 0), (24, 0))];
+        assert_eq!(week.suggest_range(2, 60), None);
+        assert_eq!(week.suggest_range(7, 60), None);
+        assert_eq!(week.suggest_range(3, 0), None);
+    }
+}

@@ -38,4 +38,4 @@ pub use village::{distance_km, Village, VillageGroup};
 pub use volunteer::Volunteer;
 
 /// Re-exported so callers can name dates and weekdays without adding `chrono` themselves.
-pub use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Weekday};
+pub use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Timelike, Weekday};

@@ -46,6 +46,10 @@ fn closer_volunteers_score_higher_and_distance_is_always_shown() {
     let far_term = term(&far, ScoreKind::Distance).expect("distance");
     assert_eq!(far_term.points, 0);
     assert_eq!(far_term.reason.en(), "11.1 km away");
+    // What the distance filter of "For me" reads.
+    assert_eq!(same.distance_tenths(), Some(0));
+    assert_eq!(near.distance_tenths(), Some(12));
+    assert_eq!(far.distance_tenths(), Some(111));
 }
 
 #[test]

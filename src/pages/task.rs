@@ -1,0 +1,437 @@
+//! One task as a volunteer sees it: what, when, where (the exact address only once their place
+//! is confirmed), who else is going, places left, their sign-up or place on the waiting list,
+//! and, on the day, check in, check out and a note for the coordinator.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+use linli_core::model::{ServiceRecord, Task, TaskId, TaskStatus, VolunteerId};
+use linli_core::sync::{service_key, MemoryStore, Mutation, Record, Role, SignupStatus};
+use linli_core::{NaiveDateTime, TimeDelta};
+
+use crate::app::{tr, Shell};
+use crate::components::notices::mutate_error_text;
+use crate::i18n::{date_time, duration_text, places_left, waitlisted_badge, when, Lang, Msg};
+use crate::sync::SyncEngine;
+
+/// What the page shows, read from the phone's copy. Only what the server sent this volunteer
+/// is in that copy, so the address is here only while their place is confirmed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TaskPage {
+    pub task: Task,
+    pub group: Option<String>,
+    pub person: Option<String>,
+    pub address: Option<String>,
+    pub mine: Option<SignupStatus>,
+    pub waitlist_position: Option<usize>,
+    pub others_going: Vec<String>,
+    pub places_left: u32,
+    pub service: Option<ServiceRecord>,
+}
+
+pub fn task_page(view: &MemoryStore, me: &VolunteerId, id: &TaskId) -> Option<TaskPage> {
+    let Some(Record::Task(task)) = view.get_record(&format!("task/{}", id.as_str())) else {
+        return None;
+    };
+    let village = view.records().find_map(|(_, r)| match r {
+        Record::Village(v) => Some(v),
+        _ => None,
+    });
+    let beneficiary = task.beneficiary.as_ref().and_then(|b| {
+        match view.get_record(&format!("beneficiary/{}", b.as_str())) {
+            Some(Record::Beneficiary(b)) => Some(b),
+            _ => None,
+        }
+    });
+    let group_id = task.group.as_ref().or(beneficiary.map(|b| &b.group));
+    let group = village
+        .zip(group_id)
+        .and_then(|(v, g)| v.group(g))
+        .map(|g| g.name.clone());
+    let address = task.beneficiary.as_ref().and_then(|b| {
+        match view.get_record(&format!("beneficiary_private/{}", b.as_str())) {
+            Some(Record::BeneficiaryPrivate { private, .. }) => Some(private.address.clone()),
+            _ => None,
+        }
+    });
+    let mine = match view.get_record(&format!("signup/{}/{}", id.as_str(), me.as_str())) {
+        Some(Record::Signup(s)) => Some(s.status),
+        _ => None,
+    };
+    let (waitlist_position, others_going) =
+        match view.get_record(&format!("roster/{}", id.as_str())) {
+            Some(Record::Roster(r)) => (
+                r.waitlist_position(me),
+                r.others_going(me).into_iter().map(str::to_owned).collect(),
+            ),
+            _ => (None, Vec::new()),
+        };
+    let confirmed = match view.get_record(&format!("places/{}", id.as_str())) {
+        Some(Record::Places(p)) => p.confirmed,
+        _ => 0,
+    };
+    let service = match view.get_record(&service_key(id, me)) {
+        Some(Record::Service(s)) => Some(s.clone()),
+        _ => None,
+    };
+    Some(TaskPage {
+        places_left: task.volunteers_max.saturating_sub(confirmed),
+        task: task.clone(),
+        group,
+        person: beneficiary.map(|b| b.name.clone()),
+        address,
+        mine,
+        waitlist_position,
+        others_going,
+        service,
+    })
+}
+
+/// Check-in opens an hour before the start (people arrive early) and stays open until six hours
+/// after the end (a late check-in is better than none; the coordinator sees both clocks).
+pub fn check_in_open(task: &Task, now: NaiveDateTime) -> bool {
+    now >= task.start - TimeDelta::hours(1) && now <= task.end + TimeDelta::hours(6)
+}
+
+/// The phone's time to the minute: what a check-in records.
+fn now_to_the_minute() -> NaiveDateTime {
+    use linli_core::Timelike;
+    let now = crate::clock::local_now();
+    now.with_second(0).unwrap_or(now)
+}
+
+#[component]
+pub fn VolunteerTask() -> impl IntoView {
+    let engine = expect_context::<SyncEngine>();
+    let params = use_params_map();
+    move || {
+        let id = TaskId::new(params.with(|p| p.get("id").unwrap_or_default()));
+        match engine.session.get().map(|s| s.actor.role) {
+            Some(Role::Volunteer(me)) => view! { <TaskView me=me id=id/> }.into_any(),
+            _ => view! {
+                <section class="area">
+                    <p class="empty">{tr(Msg::VolunteerNotJoined)}</p>
+                    <A href="/join" attr:class="button primary">{tr(Msg::JoinTitle)}</A>
+                </section>
+            }
+            .into_any(),
+        }
+    }
+}
+
+#[component]
+fn TaskView(me: VolunteerId, id: TaskId) -> impl IntoView {
+    let engine = expect_context::<SyncEngine>();
+    let lang = expect_context::<Shell>().lang;
+    let error = RwSignal::new(None::<String>);
+    let note_message = RwSignal::new(None::<String>);
+    let page = {
+        let (me, id) = (me.clone(), id.clone());
+        Memo::new(move |_| engine.view.with(|v| task_page(v, &me, &id)))
+    };
+    let pending = {
+        let id = id.clone();
+        Memo::new(move |_| {
+            engine.pending.with(|p| {
+                p.iter().any(|m| match &m.mutation {
+                    Mutation::SignUp { task }
+                    | Mutation::Withdraw { task }
+                    | Mutation::CheckIn { task, .. }
+                    | Mutation::CheckOut { task, .. }
+                    | Mutation::SaveVisitNote { task, .. } => task == &id,
+                    _ => false,
+                })
+            })
+        })
+    };
+    let act = move |mutation: Mutation| {
+        error.set(None);
+        if let Err(err) = engine.mutate(mutation) {
+            error.set(Some(mutate_error_text(lang.get_untracked(), &err)));
+        }
+    };
+    let note = RwSignal::new(
+        page.get_untracked()
+            .and_then(|p| p.service.map(|s| s.note))
+            .unwrap_or_default(),
+    );
+
+    move || {
+        let Some(p) = page.get() else {
+            return view! {
+                <section class="area">
+                    <p class="empty">{tr(Msg::TaskNotFound)}</p>
+                    <A href="/volunteer">{tr(Msg::ForMe)}</A>
+                </section>
+            }
+            .into_any();
+        };
+        let task = p.task.clone();
+        let id = task.id.clone();
+        let (start, end) = (task.start, task.end);
+        let kind = task.kind;
+        let max = task.volunteers_max;
+        let left = p.places_left;
+        let open = task.status == TaskStatus::Open;
+        let signed_up = p.mine.is_some();
+        let confirmed = p.mine == Some(SignupStatus::Confirmed);
+        let position = p.waitlist_position;
+        let checked_in = p.service.as_ref().and_then(|s| s.check_in.clone());
+        let checked_out = p.service.as_ref().and_then(|s| s.check_out.clone());
+        let minutes = p.service.as_ref().and_then(ServiceRecord::minutes);
+        let can_check_in =
+            confirmed && checked_in.is_none() && check_in_open(&task, crate::clock::local_now());
+        let others = p.others_going.join("、");
+        let id_sign = id.clone();
+        let id_in = id.clone();
+        let id_out = id.clone();
+        let id_note = id.clone();
+        view! {
+            <section class="area task-page" data-testid=format!("task-page-{}", id.as_str())>
+                <A href="/volunteer" attr:class="back">{tr(Msg::ForMe)}</A>
+                <h1 data-user-text="">{task.title.clone()}</h1>
+                <p class="task-kind">{move || if lang.get() == Lang::Zh { kind.label_zh() } else { kind.label_en() }}</p>
+                {(!task.description.is_empty()).then(|| view! { <p class="task-description" data-user-text="">{task.description.clone()}</p> })}
+                <dl class="facts">
+                    <dt>{tr(Msg::WhenLabel)}</dt>
+                    <dd data-testid="task-when">{move || when(lang.get(), start, end)}</dd>
+                    <dt>{tr(Msg::WhereLabel)}</dt>
+                    <dd data-testid="task-where">
+                        <span data-user-text="">{[p.group.clone(), task.place.clone()].into_iter().flatten().collect::<Vec<_>>().join(" · ")}</span>
+                    </dd>
+                    {p.person.clone().map(|person| view! {
+                        <dt>{tr(Msg::PersonServed)}</dt>
+                        <dd data-user-text="">{person}</dd>
+                    })}
+                    {task.beneficiary.is_some().then(|| view! {
+                        <dt>{tr(Msg::AddressLabel)}</dt>
+                        <dd data-testid="task-address">
+                            {match p.address.clone() {
+                                Some(address) => view! { <span data-user-text="">{address}</span> }.into_any(),
+                                None => view! { <span class="note">{tr(Msg::AddressOnceConfirmed)}</span> }.into_any(),
+                            }}
+                        </dd>
+                    })}
+                    <dt>{tr(Msg::SignupsTitle)}</dt>
+                    <dd data-testid="places-left">{move || places_left(lang.get(), left, max)}</dd>
+                    {signed_up.then(|| view! {
+                        <dt>{tr(Msg::AlsoGoing)}</dt>
+                        <dd data-testid="also-going">
+                            {if others.is_empty() {
+                                view! { <span class="note">{tr(Msg::NobodyElseYet)}</span> }.into_any()
+                            } else {
+                                view! { <span data-user-text="">{others.clone()}</span> }.into_any()
+                            }}
+                        </dd>
+                    })}
+                </dl>
+                <p class="status-line">
+                    {move || {
+                        let text = if pending.get() {
+                            Some(("pending", Msg::SignupPendingSync.text(lang.get()).to_owned()))
+                        } else if confirmed {
+                            Some(("confirmed", Msg::SignupConfirmed.text(lang.get()).to_owned()))
+                        } else if signed_up {
+                            Some(("waitlisted", waitlisted_badge(lang.get(), position.map(|n| n as u32))))
+                        } else {
+                            None
+                        };
+                        text.map(|(state, text)| view! { <span class="badge" data-testid="signup-status" data-state=state>{text}</span> })
+                    }}
+                </p>
+                <p class="form-error" role="alert" data-testid="action-error">{move || error.get()}</p>
+                <div class="actions">
+                    {(open && checked_in.is_none()).then(|| view! {
+                        <button
+                            type="button"
+                            class=if signed_up { "secondary" } else { "primary" }
+                            data-testid=if signed_up { "withdraw" } else { "sign-up" }
+                            on:click=move |_| {
+                                let task = id_sign.clone();
+                                act(if signed_up { Mutation::Withdraw { task } } else { Mutation::SignUp { task } })
+                            }
+                        >
+                            {if signed_up { tr(Msg::Withdraw) } else { tr(Msg::SignUp) }}
+                        </button>
+                    })}
+                </div>
+                {confirmed.then(|| view! {
+                    <section class="service-box" aria-labelledby="service-heading">
+                        <h2 id="service-heading">{tr(Msg::ServiceRecordsTitle)}</h2>
+                        {checked_in.clone().map(|c| view! {
+                            <p data-testid="checked-in">
+                                {tr(Msg::CheckedIn)} " " {move || date_time(lang.get(), c.device)} " " <span class="note">{tr(Msg::PhoneClock)}</span>
+                            </p>
+                        })}
+                        {checked_out.clone().map(|c| view! {
+                            <p data-testid="checked-out">
+                                {tr(Msg::CheckedOut)} " " {move || date_time(lang.get(), c.device)} " " <span class="note">{tr(Msg::PhoneClock)}</span>
+                            </p>
+                        })}
+                        {minutes.map(|m| view! { <p class="duration" data-testid="service-duration">{move || duration_text(lang.get(), m)}</p> })}
+                        {if can_check_in {
+                            Some(view! {
+                                <button type="button" class="primary big" data-testid="check-in"
+                                    on:click=move |_| act(Mutation::CheckIn { task: id_in.clone(), at: now_to_the_minute() })>
+                                    {tr(Msg::CheckIn)}
+                                </button>
+                            }.into_any())
+                        } else if checked_in.is_some() && checked_out.is_none() {
+                            Some(view! {
+                                <button type="button" class="primary big" data-testid="check-out"
+                                    on:click=move |_| act(Mutation::CheckOut { task: id_out.clone(), at: now_to_the_minute() })>
+                                    {tr(Msg::CheckOut)}
+                                </button>
+                            }.into_any())
+                        } else if checked_in.is_none() {
+                            Some(view! { <p class="note">{tr(Msg::CheckInOpensSoon)}</p> }.into_any())
+                        } else {
+                            None
+                        }}
+                        {checked_in.is_some().then(|| view! {
+                            <form class="form" on:submit=move |ev: leptos::ev::SubmitEvent| {
+                                ev.prevent_default();
+                                let lang = lang.get_untracked();
+                                note_message.set(Some(match engine.mutate(Mutation::SaveVisitNote { task: id_note.clone(), note: note.get_untracked() }) {
+                                    Ok(_) => Msg::NoteSaved.text(lang).to_owned(),
+                                    Err(err) => mutate_error_text(lang, &err),
+                                }));
+                            }>
+                                <label>
+                                    <span>{tr(Msg::VisitNote)}</span>
+                                    <textarea
+                                        data-testid="visit-note"
+                                        rows="3"
+                                        maxlength=ServiceRecord::MAX_NOTE_CHARS.to_string()
+                                        placeholder=tr(Msg::VisitNoteHint)
+                                        prop:value=move || note.get()
+                                        on:input=move |ev| note.set(event_target_value(&ev))
+                                    ></textarea>
+                                </label>
+                                <p class="form-status" role="status" data-testid="note-message">{move || note_message.get()}</p>
+                                <button type="submit" class="secondary" data-testid="save-note">{tr(Msg::SaveNote)}</button>
+                            </form>
+                        })}
+                    </section>
+                })}
+            </section>
+        }
+        .into_any()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use linli_core::demo::{generate, DemoParams};
+    use linli_core::sync::{apply, Actor};
+
+    fn at(h: u32, m: u32) -> NaiveDateTime {
+        linli_core::NaiveDate::from_ymd_opt(2026, 12, 1)
+            .and_then(|d| d.and_hms_opt(h, m, 0))
+            .expect("time")
+    }
+
+    #[test]
+    fn check_in_opens_an_hour_early_and_closes_six_hours_after_the_end() {
+        let task = Task::builder(
+            "t",
+            linli_core::TaskKind::HomeVisit,
+            "探访",
+            at(9, 0),
+            at(10, 0),
+        )
+        .build()
+        .expect("task");
+        assert!(!check_in_open(&task, at(7, 59)));
+        assert!(check_in_open(&task, at(8, 0)));
+        assert!(check_in_open(&task, at(16, 0)));
+        assert!(!check_in_open(&task, at(16, 1)));
+    }
+
+    #[test]
+    fn the_page_reads_what_the_server_sent_address_roster_places_and_service() {
+        use linli_core::sync::{Places, Roster, RosterEntry, Signup};
+        let demo = generate(&DemoParams::village());
+        let task = demo
+            .tasks
+            .iter()
+            .find(|t| t.beneficiary.is_some() && t.volunteers_max >= 2)
+            .expect("a visit for two")
+            .clone();
+        let beneficiary = demo
+            .beneficiaries
+            .iter()
+            .find(|b| Some(&b.id) == task.beneficiary.as_ref())
+            .expect("beneficiary")
+            .clone();
+        let me = demo.volunteers[0].id.clone();
+        let other = demo.volunteers[1].id.clone();
+        let mut view = MemoryStore::new();
+        view.insert(Record::Village(demo.village.clone()));
+        view.insert(Record::Task(task.clone()));
+        // Not signed up: the task and how full it is, nothing about the person.
+        view.insert(Record::Places(Places {
+            task: task.id.clone(),
+            confirmed: 1,
+            waiting: 0,
+        }));
+        let page = task_page(&view, &me, &task.id).expect("page");
+        assert_eq!(
+            (page.address.clone(), page.person.clone(), page.mine),
+            (None, None, None)
+        );
+        assert_eq!(page.places_left, task.volunteers_max - 1);
+        // Confirmed: the server now sends the person, the private part and the roster.
+        for record in Record::from_beneficiary(&beneficiary) {
+            view.insert(record);
+        }
+        view.insert(Record::Signup(Signup {
+            task: task.id.clone(),
+            volunteer: me.clone(),
+            status: SignupStatus::Confirmed,
+            seq: 2,
+            by_coordinator: false,
+        }));
+        view.insert(Record::Roster(Roster {
+            task: task.id.clone(),
+            going: vec![
+                RosterEntry {
+                    volunteer: other,
+                    first_name: "秀英".into(),
+                },
+                RosterEntry {
+                    volunteer: me.clone(),
+                    first_name: "明".into(),
+                },
+            ],
+            waiting: Vec::new(),
+        }));
+        let page = task_page(&view, &me, &task.id).expect("page");
+        assert_eq!(page.mine, Some(SignupStatus::Confirmed));
+        assert_eq!(
+            page.address.as_deref(),
+            beneficiary.private.as_ref().map(|p| p.address.as_str())
+        );
+        assert_eq!(page.person.as_deref(), Some(beneficiary.name.as_str()));
+        assert_eq!(page.others_going, vec!["秀英".to_owned()]);
+        assert_eq!(page.waitlist_position, None);
+        // A check-in on this phone shows up at once.
+        let actor = Actor {
+            village: demo.village.id.clone(),
+            role: Role::Volunteer(me.clone()),
+        };
+        apply(
+            &Mutation::CheckIn {
+                task: task.id.clone(),
+                at: at(9, 3),
+            },
+            &actor,
+            &mut view,
+        )
+        .expect("check in");
+        let page = task_page(&view, &me, &task.id).expect("page");
+        let check_in = page.service.and_then(|s| s.check_in).expect("checked in");
+        assert_eq!(check_in.device, at(9, 3));
+    }
+}
