@@ -2,7 +2,8 @@
 
 use gloo_net::http::{Request, Response};
 use linli_core::sync::protocol::{
-    JoinRequest, JoinResponse, LoginRequest, LoginResponse, SyncRequest, SyncResponse,
+    InviteRequest, InviteResponse, JoinRequest, JoinResponse, LoginRequest, LoginResponse,
+    SyncRequest, SyncResponse,
 };
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -96,6 +97,17 @@ async fn post<B: serde::Serialize, T: DeserializeOwned>(
 
 pub async fn sync(token: &str, request: &SyncRequest) -> Result<SyncResponse, ApiFailure> {
     post("/api/v1/sync", Some(token), request).await
+}
+
+pub async fn invite(code: &str) -> Result<InviteResponse, ApiFailure> {
+    post(
+        "/api/v1/invite",
+        None,
+        &InviteRequest {
+            invite_code: code.to_owned(),
+        },
+    )
+    .await
 }
 
 pub async fn join(request: &JoinRequest) -> Result<JoinResponse, ApiFailure> {

@@ -18,12 +18,16 @@ use crate::sync::SyncEngine;
 
 /// Where the chosen language is remembered on this device.
 const LANG_KEY: &str = "linli.lang";
+/// Where the large-text choice is remembered on this device ("1" on, "0" off).
+const LARGE_TEXT_KEY: &str = "linli.large_text";
 
 /// The app-wide state every component can read from context.
 #[derive(Clone, Copy)]
 pub struct Shell {
     pub lang: RwSignal<Lang>,
     pub status: RwSignal<SyncStatus>,
+    /// Large-text mode for older eyes (the top bar's toggle).
+    pub large_text: RwSignal<bool>,
 }
 
 /// A reactive translation of `msg` in the current language.
@@ -41,17 +45,25 @@ fn stored_lang() -> Lang {
     Lang::from_tag(tag.as_deref())
 }
 
+fn stored_large_text() -> bool {
+    let value = local_storage().and_then(|s| s.get_item(LARGE_TEXT_KEY).ok().flatten());
+    value.as_deref() == Some("1")
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     let shell = Shell {
         lang: RwSignal::new(stored_lang()),
+        large_text: RwSignal::new(stored_large_text()),
         status: RwSignal::new(SyncStatus {
             online: window().navigator().on_line(),
             ..SyncStatus::default()
         }),
     };
     provide_context(shell);
-    provide_context(SyncEngine::start(shell.status));
+    let engine = SyncEngine::start(shell.status);
+    provide_context(engine);
+    crate::pages::join::resume_pending_join(engine);
 
     // Keep <html lang> and the stored choice in step with the switch. Storage may be full or
     // disabled (private mode); then the choice simply lasts for this visit.
@@ -68,6 +80,22 @@ pub fn App() -> impl IntoView {
             Msg::AppName.text(lang),
             Msg::Tagline.text(lang)
         ));
+    });
+    // Large text: a class on <html> makes every rem-based size grow (style/main.css); stored like
+    // the language. Other classes on <html> are kept.
+    Effect::new(move |_| {
+        let on = shell.large_text.get();
+        if let Some(root) = document().document_element() {
+            let classes = crate::components::top_bar::with_class(
+                &root.class_name(),
+                crate::components::top_bar::LARGE_TEXT_CLASS,
+                on,
+            );
+            root.set_class_name(&classes);
+        }
+        if let Some(storage) = local_storage() {
+            let _ = storage.set_item(LARGE_TEXT_KEY, if on { "1" } else { "0" });
+        }
     });
 
     let _ = window_event_listener(leptos::ev::online, move |_| {

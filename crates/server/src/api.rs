@@ -1,4 +1,4 @@
-//! The JSON API's handlers: `POST /api/v1/sync`, `/api/v1/join`, `/api/v1/login`. They parse,
+//! The JSON API's handlers: `POST /api/v1/sync`, `/api/v1/invite`, `/api/v1/join`, `/api/v1/login`. They parse,
 //! hand the work to [`crate::storage`] on a blocking thread, and map its errors to the one error
 //! shape. The actor of every change comes from the bearer token's row, never from the request.
 
@@ -6,7 +6,9 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::Json;
-use linli_core::sync::protocol::{JoinRequest, JoinResponse, SyncRequest, SyncResponse};
+use linli_core::sync::protocol::{
+    InviteRequest, InviteResponse, JoinRequest, JoinResponse, SyncRequest, SyncResponse,
+};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -141,6 +143,17 @@ pub async fn sync(
     crate::storage::check_limits(&request)?;
     let storage = state.storage.clone();
     let response = blocking(move || Ok(storage.sync(&token, &request)?)).await?;
+    Ok(Json(response))
+}
+
+/// `POST /api/v1/invite`: checks an invite code and names the village and its groups.
+pub async fn invite(
+    State(state): State<AppState>,
+    body: Bytes,
+) -> Result<Json<InviteResponse>, ApiError> {
+    let request: InviteRequest = parse_json(&body)?;
+    let storage = state.storage.clone();
+    let response = blocking(move || Ok(storage.invite(&request.invite_code)?)).await?;
     Ok(Json(response))
 }
 

@@ -104,6 +104,7 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/health", get(health))
         .route("/v1/sync", post(crate::api::sync))
+        .route("/v1/invite", post(crate::api::invite))
         .route("/v1/join", post(crate::api::join))
         .route("/v1/login", post(crate::api::login))
         .route("/v1/openapi.json", get(openapi))

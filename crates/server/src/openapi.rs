@@ -66,6 +66,18 @@ pub fn document() -> Value {
                     }
                 }
             },
+            "/api/v1/invite": {
+                "post": {
+                    "summary": "Checks an invite code before joining; names the village and its groups",
+                    "requestBody": json_body("InviteRequest"),
+                    "responses": {
+                        "200": ok("The village's name and groups", "InviteResponse"),
+                        "400": error_response("invalid_json or invalid_body"),
+                        "403": error_response("invalid_invite: unknown, expired or revoked"),
+                        "503": error_response("unavailable")
+                    }
+                }
+            },
             "/api/v1/join": {
                 "post": {
                     "summary": "A volunteer joins a village with an invite code",
@@ -193,6 +205,27 @@ pub fn document() -> Value {
                                     "task_not_open", "not_eligible", "task_full"]},
                                 "message": {"type": "string"},
                                 "reasons": {"type": "array", "items": {"type": "object"}}
+                            }
+                        }
+                    }
+                },
+                "InviteRequest": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["invite_code"],
+                    "properties": {"invite_code": {"type": "string"}}
+                },
+                "InviteResponse": {
+                    "type": "object",
+                    "required": ["village_name", "groups"],
+                    "properties": {
+                        "village_name": {"type": "string"},
+                        "groups": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["id", "name"],
+                                "properties": {"id": {"type": "string"}, "name": {"type": "string"}}
                             }
                         }
                     }

@@ -580,6 +580,31 @@ async fn joining_needs_a_live_invite_and_a_valid_profile() {
         .post("/api/v1/join", None, invalid(expired).to_string())
         .await;
     assert_eq!(error_code(status, &body, 403), "invalid_invite", "expired");
+    // The join form checks a code first: a live one names the village and its groups (and
+    // nothing about anyone), a dead one gets the same refusal as joining.
+    let check = |code: &str| json!({ "invite_code": code }).to_string();
+    let (status, body) = server.post("/api/v1/invite", None, check(expired)).await;
+    assert_eq!(error_code(status, &body, 403), "invalid_invite");
+    let (status, body) = server
+        .post("/api/v1/invite", None, check("demo-2026"))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let opened: Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(opened["village_name"], "青溪村");
+    let groups = opened["groups"].as_array().expect("groups");
+    assert!(groups.len() >= 2, "{body}");
+    assert!(groups
+        .iter()
+        .all(|g| g["id"].is_string() && g["name"].is_string()));
+    assert!(!body.contains("1380000"), "no phone numbers: {body}");
+    let (status, body) = server
+        .post(
+            "/api/v1/invite",
+            None,
+            json!({"invite_code": "x", "extra": 1}).to_string(),
+        )
+        .await;
+    assert_eq!(error_code(status, &body, 400), "invalid_body");
 
     let fresh = server.admin(&["create-invite", "--village", village]);
     assert!(fresh.contains("/join#"), "{fresh}");

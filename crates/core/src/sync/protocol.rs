@@ -107,6 +107,26 @@ pub struct JoinRequest {
     pub group: Option<String>,
 }
 
+/// `POST /api/v1/invite`: what an invite code opens, asked before joining so the form can
+/// say at once that a code is wrong and offer the village's groups to pick from.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InviteRequest {
+    pub invite_code: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InviteResponse {
+    pub village_name: String,
+    pub groups: Vec<InviteGroup>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InviteGroup {
+    pub id: String,
+    pub name: String,
+}
+
 /// The device keeps `token` (never shown) and sends it as `Authorization: Bearer <token>`.
 // Responses accept unknown fields: an app cached by the service worker must keep syncing
 // with a newer server that added one.

@@ -3,7 +3,7 @@
 //! and stored only as its SHA-256.
 
 use base64::Engine as _;
-use linli_core::sync::protocol::{JoinRequest, JoinResponse};
+use linli_core::sync::protocol::{InviteGroup, InviteResponse, JoinRequest, JoinResponse};
 use linli_core::sync::{Actor, Record, Role, Store};
 use linli_core::{Language, Village, VillageGroupId, VillageId, Volunteer, VolunteerId};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
@@ -302,7 +302,41 @@ fn insert_login_code(
     Ok(code)
 }
 
+/// The village a live invite code opens.
+fn invited_village(conn: &Connection, code: &str, now: i64) -> Result<Village, JoinError> {
+    let village_id: Option<String> = conn
+        .query_row(
+            "SELECT village_id FROM invite_codes WHERE hash = ?1 AND revoked_at IS NULL
+               AND (expires_at IS NULL OR expires_at > ?2)",
+            params![hash_secret(&normalise_invite(code)), now],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(StorageError::from)?;
+    let village_id = village_id.ok_or(JoinError::InvalidInvite)?;
+    village_record(conn, &village_id)?.ok_or(JoinError::InvalidInvite)
+}
+
 impl Storage {
+    /// What an invite code opens: the village's name and its groups (nothing about anyone).
+    pub fn invite(&self, code: &str) -> Result<InviteResponse, JoinError> {
+        let now = unix_now();
+        self.with_conn(|conn| {
+            let village = invited_village(conn, code, now)?;
+            Ok(InviteResponse {
+                village_name: village.name,
+                groups: village
+                    .groups
+                    .into_iter()
+                    .map(|g| InviteGroup {
+                        id: g.id.as_str().to_owned(),
+                        name: g.name,
+                    })
+                    .collect(),
+            })
+        })
+    }
+
     /// A new volunteer joins with an invite code: their record (a valid [`Volunteer`] with no
     /// availability yet) and their token are created together.
     pub fn join(&self, request: &JoinRequest) -> Result<JoinResponse, JoinError> {
@@ -315,17 +349,8 @@ impl Storage {
         }
         self.with_conn(|conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let village_id: Option<String> = tx
-                .query_row(
-                    "SELECT village_id FROM invite_codes WHERE hash = ?1 AND revoked_at IS NULL
-                       AND (expires_at IS NULL OR expires_at > ?2)",
-                    params![hash_secret(&normalise_invite(&request.invite_code)), now],
-                    |r| r.get(0),
-                )
-                .optional()
-                .map_err(StorageError::from)?;
-            let village_id = village_id.ok_or(JoinError::InvalidInvite)?;
-            let village = village_record(&tx, &village_id)?.ok_or(JoinError::InvalidInvite)?;
+            let village = invited_village(&tx, &request.invite_code, now)?;
+            let village_id = village.id.as_str().to_owned();
             let group = match &request.group {
                 Some(g) => {
                     let id = VillageGroupId::new(g.as_str());
