@@ -22,3 +22,52 @@ export async function appReady(page: Page) {
 export async function serviceWorkerControls(page: Page) {
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
 }
+
+/** Opens the invite link and joins with a name and a phone number (the code is checked by
+ *  the server; the group is left to its default). */
+export async function join(page: Page, code: string, name: string) {
+  await page.goto(`/join#${code}`);
+  await appReady(page);
+  await page.getByLabel('姓名').fill(name);
+  await page.getByLabel('手机号').fill('13912345678');
+  await page.getByRole('button', { name: '加入' }).click();
+}
+
+/** Joins the demo village and says "free on Tuesday mornings" (the demo month starts on a
+ *  Tuesday), so "For me" has eligible tasks; ends on the synced task list. */
+export async function joinFreeOnTuesdayMornings(page: Page, name: string) {
+  await join(page, 'DEMO-2026', name);
+  await expect(page).toHaveURL(/\/volunteer$/);
+  await expect(page.getByTestId('sync-status')).toHaveText(/已同步/, { timeout: 20_000 });
+  await page.getByTestId('profile-link').click();
+  await page.getByTestId('slot-1-morning').click();
+  await page.getByTestId('save-profile').click();
+  await page.goto('/volunteer');
+  await appReady(page);
+}
+
+/** The phone's stored copy of what the server sent, as a key → record map. */
+export async function snapshot(page: Page): Promise<Record<string, any>> {
+  return page.evaluate(() => {
+    const state = JSON.parse(localStorage.getItem('linli.state')!);
+    return Object.fromEntries(state.replica.snapshot);
+  });
+}
+
+/** Signs up for the best eligible (and `wanted`) tasks in turn until one is confirmed by the server (other
+ *  tests share the server and may have taken places); returns its id. */
+export async function signUpUntilConfirmed(page: Page, wanted: (id: string) => boolean = () => true): Promise<string> {
+  const ids = await page
+    .locator('li.task[data-eligible="true"]')
+    .evaluateAll((items) => items.map((li) => li.getAttribute('data-testid')!.replace(/^task-/, '')));
+  for (const id of ids.filter(wanted).slice(0, 10)) {
+    const row = page.getByTestId(`task-${id}`);
+    await row.getByTestId('sign-up').click();
+    const status = row.getByTestId('signup-status');
+    await expect(status).toHaveAttribute('data-state', /^(confirmed|waitlisted)$/, { timeout: 20_000 });
+    if ((await status.getAttribute('data-state')) === 'confirmed') return id;
+    await row.getByTestId('withdraw').click();
+    await expect(status).toHaveCount(0, { timeout: 20_000 });
+  }
+  throw new Error('no eligible task had a place left');
+}

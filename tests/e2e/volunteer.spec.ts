@@ -1,28 +1,7 @@
 // The volunteer's phone: join with an invite code, set when they are free, see "For me" change.
-import { test, expect, Page } from '@playwright/test';
-import { appReady } from './helpers';
+import { test, expect } from '@playwright/test';
+import { appReady, join, joinFreeOnTuesdayMornings } from './helpers';
 import { execFileSync } from 'child_process';
-
-async function join(page: Page, code: string, name: string) {
-  await page.goto(`/join#${code}`);
-  await appReady(page);
-  await page.getByLabel('姓名').fill(name);
-  await page.getByLabel('手机号').fill('13912345678');
-  await page.getByRole('button', { name: '加入' }).click();
-}
-
-/** Joins the demo village and says "free on Tuesday mornings" (the demo month starts on a
- *  Tuesday), so "For me" has eligible tasks; ends on the synced task list. */
-async function joinFreeOnTuesdayMornings(page: Page, name: string) {
-  await join(page, 'DEMO-2026', name);
-  await expect(page).toHaveURL(/\/volunteer$/);
-  await expect(page.getByTestId('sync-status')).toHaveText(/已同步/, { timeout: 20_000 });
-  await page.getByTestId('profile-link').click();
-  await page.getByTestId('slot-1-morning').click();
-  await page.getByTestId('save-profile').click();
-  await page.goto('/volunteer');
-  await appReady(page);
-}
 
 test('a wrong invite code gets a clear message and nothing is joined', async ({ page }) => {
   await join(page, 'NOT-A-CODE', '李四');
