@@ -106,7 +106,13 @@ fn ProfileForm(volunteer: Volunteer) -> impl IntoView {
             },
         ));
     };
-    let unsaved = move || draft.with(|d| saved.with(|s| d != s));
+    // A message about the last Save is out of date as soon as anything changes again.
+    Effect::new(move |_| {
+        draft.track();
+        message.set(None);
+    });
+    // One line at a time in the Save bar: the last Save's message, or else the unsaved note.
+    let unsaved = move || message.with(Option::is_none) && draft.with(|d| saved.with(|s| d != s));
 
     let week = (0..7usize)
         .map(|day| view! { <DayAvailability day=day draft=draft error=range_errors[day]/> })
