@@ -23,11 +23,14 @@ export async function serviceWorkerControls(page: Page) {
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
 }
 
-/** Opens the invite link and joins with a name and a phone number (the code is checked by
- *  the server; the group is left to its default). */
+/** Opens the invite link and joins with a name and a phone number; a valid code (the demo
+ *  village's) is checked by the server first and the first village group is picked. */
 export async function join(page: Page, code: string, name: string) {
   await page.goto(`/join#${code}`);
   await appReady(page);
+  if (code === 'DEMO-2026') {
+    await page.getByTestId('join-group').selectOption({ index: 1 });
+  }
   await page.getByLabel('姓名').fill(name);
   await page.getByLabel('手机号').fill('13912345678');
   await page.getByRole('button', { name: '加入' }).click();

@@ -39,7 +39,9 @@ const LATIN_WORD = /[A-Za-z]{3,}/;
 
 async function expectOnlyLanguage(page: Page, lang: 'en' | 'zh', where: string) {
   await appReady(page);
+  await expect(page.locator('main h1').first()).toBeVisible();
   const texts = await appText(page);
+  expect(texts.length, `${where} shows text`).toBeGreaterThan(5);
   const wrong = texts.filter((t) => (lang === 'en' ? HAN.test(t) : LATIN_WORD.test(t)));
   expect(wrong, `${where} in ${lang}`).toEqual([]);
 }
@@ -123,7 +125,7 @@ test('joining: a valid code names the village and offers its groups; the chosen 
 test('joining with no connection is kept and goes through once online', async ({ page, context }) => {
   await page.goto('/join#DEMO-2026');
   await appReady(page);
-  await expect(page.getByTestId('join-village')).toBeVisible();
+  await page.getByTestId('join-group').selectOption({ index: 1 });
   await context.setOffline(true);
   await context.route('**/api/**', (route) => route.abort('internetdisconnected'));
   await page.getByLabel('姓名').fill('钱玉兰');

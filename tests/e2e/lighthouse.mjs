@@ -75,6 +75,9 @@ async function joinDemoVillage(page) {
   // Typed as well: when the tab already shows /join, going to /join#CODE only changes the hash,
   // and the form reads the code from the link only when it is created.
   await page.getByLabel('邀请码').fill(INVITE_CODE);
+  // Leaving the field checks the code; then the village's groups are offered.
+  await page.getByLabel('邀请码').blur();
+  await page.getByTestId('join-group').selectOption({ index: 1 });
   await page.getByLabel('姓名').fill('灯塔测试');
   await page.getByLabel('手机号').fill('13912345678');
   await page.getByRole('button', { name: '加入' }).click();

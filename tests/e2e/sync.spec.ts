@@ -79,6 +79,7 @@ test('an offline sign-up for the last place ends on the waiting list when a coor
   await phone.goto('/join#DEMO-2026');
   await appReady(phone);
   await expect(phone.getByLabel('邀请码')).toHaveValue('DEMO-2026');
+  await phone.getByTestId('join-group').selectOption({ index: 1 });
   await phone.getByLabel('姓名').fill('王小明');
   await phone.getByLabel('手机号').fill('13800138000');
   await phone.getByRole('button', { name: '加入' }).click();

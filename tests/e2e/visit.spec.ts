@@ -59,7 +59,7 @@ test('check in and out with no signal; the hours count once synced and the serve
   await page.goto('/volunteer/service');
   await appReady(page);
   await expect(page.getByTestId(`service-${taskId}`)).toContainText('1 小时 30 分');
-  await expect(page.getByTestId('hours-pending')).toHaveText('另有 1.5 小时待同步');
+  await expect(page.getByTestId('hours-pending')).toHaveText('另有 1.5 小时 待同步');
   await expect(page.getByTestId('hours-total')).toContainText('0.0 小时');
 
   await goOnline(page);
