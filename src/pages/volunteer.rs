@@ -336,3 +336,69 @@ fn VolunteerTasks(me: VolunteerId) -> impl IntoView {
         </section>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use linli_core::matching::{Reason, Score, ScoreKind, ScoreTerm};
+
+    fn task(kind: TaskKind, day: u32) -> Task {
+        let at = |h| {
+            NaiveDate::from_ymd_opt(2026, 12, day)
+                .and_then(|d| d.and_hms_opt(h, 0, 0))
+                .expect("time")
+        };
+        Task::builder("t", kind, "探访", at(9), at(10))
+            .build()
+            .expect("task")
+    }
+
+    fn fit(distance: Option<Reason>) -> TaskFit {
+        TaskFit {
+            task: 0,
+            ineligible: Vec::new(),
+            score: Score {
+                total: 0,
+                terms: distance
+                    .into_iter()
+                    .map(|reason| ScoreTerm {
+                        kind: ScoreKind::Distance,
+                        points: 1,
+                        reason,
+                    })
+                    .collect(),
+            },
+        }
+    }
+
+    #[test]
+    fn each_filter_lets_through_only_its_tasks_and_an_unknown_distance_is_not_hidden() {
+        let visit = task(TaskKind::HomeVisit, 1);
+        let near = fit(Some(Reason::DistanceKm { tenths: 8 }));
+        let far = fit(Some(Reason::DistanceKm { tenths: 42 }));
+        let same_group = fit(Some(Reason::SameGroup));
+        let unknown = fit(None);
+        let any = Filter::default();
+        assert!(any.lets_through(&visit, &far));
+        let kind = Filter {
+            kind: Some(TaskKind::HomeworkHelp),
+            ..any
+        };
+        assert!(!kind.lets_through(&visit, &near));
+        assert!(kind.lets_through(&task(TaskKind::HomeworkHelp, 1), &near));
+        let day = Filter {
+            day: NaiveDate::from_ymd_opt(2026, 12, 2),
+            ..any
+        };
+        assert!(!day.lets_through(&visit, &near));
+        assert!(day.lets_through(&task(TaskKind::HomeVisit, 2), &near));
+        let within_1 = Filter {
+            within_km: Some(1),
+            ..any
+        };
+        assert!(within_1.lets_through(&visit, &near));
+        assert!(within_1.lets_through(&visit, &same_group));
+        assert!(!within_1.lets_through(&visit, &far));
+        assert!(within_1.lets_through(&visit, &unknown));
+    }
+}
