@@ -99,7 +99,15 @@ fn ProfileForm(volunteer: Volunteer) -> impl IntoView {
                 volunteer: volunteer.clone(),
             }) {
                 Ok(_) => {
-                    saved.set(volunteer);
+                    // Show what the rules made of it (a new certificate is not verified yet).
+                    let stored = engine.view.with_untracked(|v| {
+                        match v.get_record(&format!("volunteer/{}", volunteer.id.as_str())) {
+                            Some(Record::Volunteer(stored)) => stored.clone(),
+                            _ => volunteer,
+                        }
+                    });
+                    saved.set(stored.clone());
+                    draft.set(stored);
                     Msg::SavedLocally.text(lang).to_owned()
                 }
                 Err(err) => mutate_error_text(lang, &err),
@@ -108,8 +116,9 @@ fn ProfileForm(volunteer: Volunteer) -> impl IntoView {
     };
     // A message about the last Save is out of date as soon as anything changes again.
     Effect::new(move |_| {
-        draft.track();
-        message.set(None);
+        if draft.with(|d| saved.with_untracked(|s| d != s)) {
+            message.set(None);
+        }
     });
     // One line at a time in the Save bar: the last Save's message, or else the unsaved note.
     let unsaved = move || message.with(Option::is_none) && draft.with(|d| saved.with(|s| d != s));
@@ -179,25 +188,60 @@ fn ProfileForm(volunteer: Volunteer) -> impl IntoView {
         .iter()
         .copied()
         .map(|skill| {
-            let has = move || draft.with(|v| v.certifications.iter().any(|c| c.skill == skill));
+            let cert = move || draft.with(|v| v.certifications.iter().find(|c| c.skill == skill).cloned());
+            let has = move || cert().is_some();
+            let today = crate::clock::local_now().date();
             view! {
-                <label class="check">
-                    <input
-                        type="checkbox"
-                        data-testid=format!("skill-{}", skill.as_str())
-                        prop:checked=has
-                        on:change=move |_| {
-                            let on = !has();
-                            draft.update(|v| {
-                                v.certifications.retain(|c| c.skill != skill);
-                                if on {
-                                    v.certifications.push(Certification::permanent(skill));
-                                }
-                            })
+                <div class="skill">
+                    <label class="check">
+                        <input
+                            type="checkbox"
+                            data-testid=format!("skill-{}", skill.as_str())
+                            prop:checked=has
+                            on:change=move |_| {
+                                let on = !has();
+                                draft.update(|v| {
+                                    v.certifications.retain(|c| c.skill != skill);
+                                    if on {
+                                        v.certifications.push(Certification::permanent(skill));
+                                    }
+                                })
+                            }
+                        />
+                        <span>{move || if lang.get() == Lang::Zh { skill.label_zh() } else { skill.label_en() }}</span>
+                    </label>
+                    {move || cert().map(|c| {
+                        let state = if c.expires_on.is_some_and(|d| d < today) {
+                            Some(("expired", Msg::CertificateExpired))
+                        } else if !c.verified {
+                            Some(("unverified", Msg::CertificateUnverified))
+                        } else {
+                            None
+                        };
+                        view! {
+                            <label class="expiry">
+                                <span>{tr(Msg::CertificateValidUntil)}</span>
+                                <input
+                                    type="date"
+                                    data-testid=format!("skill-expiry-{}", skill.as_str())
+                                    prop:value=c.expires_on.map(|d| d.to_string()).unwrap_or_default()
+                                    on:change=move |ev| {
+                                        // Empty: the certificate does not expire.
+                                        let expires_on = event_target_value(&ev).parse::<NaiveDate>().ok();
+                                        draft.update(|v| {
+                                            if let Some(c) = v.certifications.iter_mut().find(|c| c.skill == skill) {
+                                                c.expires_on = expires_on;
+                                            }
+                                        })
+                                    }
+                                />
+                            </label>
+                            {state.map(|(state, msg)| view! {
+                                <span class="badge" data-state=state data-testid=format!("skill-state-{}", skill.as_str())>{tr(msg)}</span>
+                            })}
                         }
-                    />
-                    <span>{move || if lang.get() == Lang::Zh { skill.label_zh() } else { skill.label_en() }}</span>
-                </label>
+                    })}
+                </div>
             }
         })
         .collect_view();

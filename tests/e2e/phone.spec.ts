@@ -182,3 +182,21 @@ test('the record of service prints on one A4 page without the app around it', as
   expect(Math.abs(Number(box![1]) - 595.3)).toBeLessThan(1);
   expect(Math.abs(Number(box![2]) - 841.9)).toBeLessThan(1);
 });
+
+test('a certificate with its expiry date is kept, and waits for a coordinator to see it', async ({ page }) => {
+  await joinFreeOnTuesdayMornings(page, '彭淑英');
+  await page.getByTestId('profile-link').click();
+  await page.getByTestId('skill-first_aid').check();
+  await page.getByTestId('skill-expiry-first_aid').fill('2027-06-30');
+  await saveProfile(page);
+  // The rules on the phone already say what the server will: a volunteer's own certificate is
+  // not verified until a coordinator has seen it.
+  await expect(page.getByTestId('skill-state-first_aid')).toHaveText('待协调员核实证书');
+  await expect(page.getByTestId('sync-status')).toHaveText(/已同步/, { timeout: 20_000 });
+  const me = await page.evaluate(() => JSON.parse(localStorage.getItem('linli.state')!).session.actor.role.id);
+  const profile = (await snapshot(page))[`volunteer/${me}`];
+  expect(profile.certifications).toContainEqual({ skill: 'first_aid', expires_on: '2027-06-30', verified: false });
+  await page.reload();
+  await appReady(page);
+  await expect(page.getByTestId('skill-expiry-first_aid')).toHaveValue('2027-06-30');
+});
