@@ -63,7 +63,7 @@ pub fn App() -> impl IntoView {
     provide_context(shell);
     let engine = SyncEngine::start(shell.status);
     provide_context(engine);
-    crate::pages::join::resume_pending_join(engine);
+    provide_context(crate::pages::join::JoinQueue::start(engine));
 
     // Keep <html lang> and the stored choice in step with the switch. Storage may be full or
     // disabled (private mode); then the choice simply lasts for this visit.

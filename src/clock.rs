@@ -1,11 +1,29 @@
-//! The phone's clock. Times the user sees and records are village local time, which on a
-//! villager's phone is the phone's own time zone.
+//! The phone's clock. Every time the app shows or records is the village's local time, taken
+//! from the phone's clock (UTC) and the village's offset: a phone set to another time zone (a
+//! daughter visiting from abroad) still sees 09:00 for a 09:00 visit.
 
+use linli_core::sync::{MemoryStore, Record};
 use linli_core::{NaiveDate, NaiveDateTime};
 
-/// The phone's local time now, to the second.
-pub fn local_now() -> NaiveDateTime {
-    read(false)
+/// The village's local time now by the phone's clock; the phone's own zone until the device
+/// has the village.
+pub fn village_now(view: &MemoryStore) -> NaiveDateTime {
+    match village_of(view) {
+        Some(village) => village.local_time(utc_now()),
+        None => read(false),
+    }
+}
+
+/// A server timestamp (Unix seconds) in the village's local time.
+pub fn village_time_of_unix(view: &MemoryStore, seconds: i64) -> Option<NaiveDateTime> {
+    village_of(view)?.local_time_of_unix(seconds)
+}
+
+fn village_of(view: &MemoryStore) -> Option<&linli_core::Village> {
+    view.records().find_map(|(_, r)| match r {
+        Record::Village(v) => Some(v),
+        _ => None,
+    })
 }
 
 /// UTC now (for calendar files' DTSTAMP).
@@ -13,17 +31,8 @@ pub fn utc_now() -> NaiveDateTime {
     read(true)
 }
 
-/// A server timestamp (Unix seconds) in the phone's local time.
-pub fn local_from_unix(seconds: i64) -> NaiveDateTime {
-    let ms = wasm_bindgen::JsValue::from_f64(seconds as f64 * 1000.0);
-    parts(&js_sys::Date::new(&ms), false)
-}
-
 fn read(utc: bool) -> NaiveDateTime {
-    parts(&js_sys::Date::new_0(), utc)
-}
-
-fn parts(d: &js_sys::Date, utc: bool) -> NaiveDateTime {
+    let d = js_sys::Date::new_0();
     let (y, mo, da, h, mi, s) = if utc {
         (
             d.get_utc_full_year(),

@@ -643,6 +643,36 @@ pub fn pending_hours_text(lang: Lang, minutes: i64) -> String {
     }
 }
 
+/// Between items of a list: "、" / ", ".
+pub fn list_separator(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Zh => "、",
+        Lang::En => ", ",
+    }
+}
+
+/// After a label: "：" / ": ".
+pub fn colon(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Zh => "：",
+        Lang::En => ": ",
+    }
+}
+
+/// A date with its year, for records that are kept: "2026年12月1日" / "1 Dec 2026".
+pub fn full_date(lang: Lang, day: linli_core::NaiveDate) -> String {
+    use linli_core::Datelike;
+    match lang {
+        Lang::Zh => format!("{}年{}月{}日", day.year(), day.month(), day.day()),
+        Lang::En => format!(
+            "{} {} {}",
+            day.day(),
+            MONTHS_EN[day.month0() as usize],
+            day.year()
+        ),
+    }
+}
+
 /// A day: "周二 12月1日" / "Tue 1 Dec".
 pub fn day_label(lang: Lang, day: linli_core::NaiveDate) -> String {
     use linli_core::Datelike;

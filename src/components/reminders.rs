@@ -1,12 +1,16 @@
 //! "Coming up in the next 24 hours": the volunteer's confirmed tasks that start soon, shown in
-//! the app, and once each as a phone notification where the volunteer allowed it.
+//! the app, and once each as a phone notification where the volunteer allowed it (shown while
+//! the app is open: there is no push server).
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 use linli_core::model::{Task, TaskStatus, VolunteerId};
 use linli_core::sync::{MemoryStore, Record, SignupStatus};
 use linli_core::{NaiveDateTime, TimeDelta};
-use web_sys::{Notification, NotificationOptions, NotificationPermission};
+use wasm_bindgen::JsCast;
+use web_sys::{
+    Notification, NotificationOptions, NotificationPermission, ServiceWorkerRegistration,
+};
 
 use crate::app::{tr, Shell};
 use crate::i18n::{when, Lang, Msg};
@@ -43,37 +47,69 @@ fn storage() -> Option<web_sys::Storage> {
     window().local_storage().ok().flatten()
 }
 
-fn notified() -> Vec<String> {
+/// The tasks announced so far, with the end of each: an entry is forgotten once its task is
+/// over, never because the list of due tasks happens to be empty for a moment (a reload, a
+/// sync in progress).
+fn notified() -> Vec<(String, NaiveDateTime)> {
     storage()
         .and_then(|s| s.get_item(NOTIFIED_KEY).ok().flatten())
-        .and_then(|text| serde_json::from_str(&text).ok())
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+        .and_then(|value| serde_json::from_value(value).ok())
         .unwrap_or_default()
 }
 
-/// Shows one notification per task not announced before. Failing to show one (no permission,
-/// no API on this browser) is not an error: the in-app list is always there.
-fn announce(lang: Lang, tasks: &[Task]) {
+fn remember(done: &[(String, NaiveDateTime)]) {
+    if let (Some(storage), Ok(text)) = (storage(), serde_json::to_value(done)) {
+        let _ = storage.set_item(NOTIFIED_KEY, &text.to_string());
+    }
+}
+
+/// Shows a phone notification once per task. Through the service worker's registration: that
+/// is the only way Chrome on Android shows one (`new Notification` is refused there). Failing
+/// (no permission, no worker yet) is not an error: the in-app list is always there.
+fn announce(lang: Lang, tasks: Vec<Task>, now: NaiveDateTime) {
     if Notification::permission() != NotificationPermission::Granted {
         return;
     }
     let mut done = notified();
-    for task in tasks {
-        let id = task.id.as_str().to_owned();
-        if done.contains(&id) {
-            continue;
-        }
-        let options = NotificationOptions::new();
-        options.set_body(&when(lang, task.start, task.end));
-        options.set_tag(&id);
-        if Notification::new_with_options(&task.title, &options).is_ok() {
-            done.push(id);
-        }
+    done.retain(|(_, end)| *end > now);
+    let new: Vec<Task> = tasks
+        .into_iter()
+        .filter(|t| !done.iter().any(|(id, _)| id == t.id.as_str()))
+        .collect();
+    if new.is_empty() {
+        remember(&done);
+        return;
     }
-    // Keep the list short: the ids of the tasks still due are all that matter.
-    done.retain(|id| tasks.iter().any(|t| t.id.as_str() == id));
-    if let (Some(storage), Ok(text)) = (storage(), serde_json::to_string(&done)) {
-        let _ = storage.set_item(NOTIFIED_KEY, &text);
-    }
+    let Ok(ready) = window().navigator().service_worker().ready() else {
+        return;
+    };
+    leptos::task::spawn_local(async move {
+        let Ok(registration) = wasm_bindgen_futures::JsFuture::from(ready)
+            .await
+            .and_then(|r| r.dyn_into::<ServiceWorkerRegistration>())
+        else {
+            return;
+        };
+        // Re-read: another tab may have announced meanwhile.
+        let mut done = notified();
+        for task in new {
+            let id = task.id.as_str().to_owned();
+            if done.iter().any(|(d, _)| d == &id) {
+                continue;
+            }
+            let options = NotificationOptions::new();
+            options.set_body(&when(lang, task.start, task.end));
+            options.set_tag(&id);
+            if registration
+                .show_notification_with_options(&task.title, &options)
+                .is_ok()
+            {
+                done.push((id, task.end));
+            }
+        }
+        remember(&done);
+    });
 }
 
 /// Whether this browser has notifications at all (old Android WebViews do not).
@@ -98,8 +134,9 @@ pub fn Reminders(me: VolunteerId) -> impl IntoView {
     });
     let due = Memo::new(move |_| {
         tick.track();
-        let now = crate::clock::local_now();
-        engine.view.with(|v| due_soon(v, &me, now))
+        engine
+            .view
+            .with(|v| due_soon(v, &me, crate::clock::village_now(v)))
     });
     let permission = RwSignal::new(if notifications_supported() {
         Some(Notification::permission())
@@ -108,7 +145,8 @@ pub fn Reminders(me: VolunteerId) -> impl IntoView {
     });
     Effect::new(move |_| {
         if notifications_supported() && permission.get() == Some(NotificationPermission::Granted) {
-            due.with(|tasks| announce(lang.get_untracked(), tasks));
+            let now = engine.view.with_untracked(crate::clock::village_now);
+            announce(lang.get_untracked(), due.get(), now);
         }
     });
     let ask = move |_| {

@@ -9,7 +9,9 @@ use linli_core::sync::{MemoryStore, Mutation, Record, Role, Signup, SignupStatus
 
 use crate::app::{tr, Shell};
 use crate::components::notices::mutate_error_text;
-use crate::i18n::{date_time, duration_text, places_left, waitlisted_badge, when, Lang, Msg};
+use crate::i18n::{
+    colon, date_time, duration_text, places_left, waitlisted_badge, when, Lang, Msg,
+};
 use crate::sync::SyncEngine;
 
 /// How many tasks the list shows at once; the filter narrows it down.
@@ -54,12 +56,15 @@ fn service_records(view: &MemoryStore, task: &TaskId) -> Vec<ServiceRecord> {
 
 /// "12月1日 09:03（按手机时间）· 服务器收到 12月1日 09:05": both clocks, so a phone whose
 /// clock is off shows up.
-fn reading_text(lang: Lang, reading: &ClockReading) -> String {
-    let received = match reading.received {
+fn reading_text(lang: Lang, view: &MemoryStore, reading: &ClockReading) -> String {
+    let received = match reading
+        .received
+        .and_then(|at| crate::clock::village_time_of_unix(view, at))
+    {
         Some(at) => format!(
             "{} {}",
             Msg::ReceivedByServer.text(lang),
-            date_time(lang, crate::clock::local_from_unix(at))
+            date_time(lang, at)
         ),
         None => Msg::NotYetSynced.text(lang).to_owned(),
     };
@@ -260,11 +265,11 @@ pub fn CoordinatorTask() -> impl IntoView {
                 view! {
                     <li class="service-row" data-testid=format!("service-{}", r.volunteer.as_str())>
                         <strong data-user-text="">{name}</strong>
-                        {r.check_in.clone().map(|c| view! { <p>{tr(Msg::CheckedIn)} " " {move || reading_text(lang.get(), &c)}</p> })}
-                        {r.check_out.clone().map(|c| view! { <p>{tr(Msg::CheckedOut)} " " {move || reading_text(lang.get(), &c)}</p> })}
+                        {r.check_in.clone().map(|c| view! { <p>{tr(Msg::CheckedIn)} " " {move || engine.view.with_untracked(|v| reading_text(lang.get(), v, &c))}</p> })}
+                        {r.check_out.clone().map(|c| view! { <p>{tr(Msg::CheckedOut)} " " {move || engine.view.with_untracked(|v| reading_text(lang.get(), v, &c))}</p> })}
                         {minutes.map(|m| view! { <p>{move || duration_text(lang.get(), m)}</p> })}
                         {(!r.note.is_empty()).then(|| view! {
-                            <p class="visit-note" data-testid="visit-note-text">{tr(Msg::NoteColumn)} "：" <span data-user-text="">{r.note.clone()}</span></p>
+                            <p class="visit-note" data-testid="visit-note-text">{tr(Msg::NoteColumn)} {move || colon(lang.get())} <span data-user-text="">{r.note.clone()}</span></p>
                         })}
                     </li>
                 }

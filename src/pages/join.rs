@@ -56,65 +56,122 @@ fn sign_in(engine: SyncEngine, joined: JoinResponse) {
     });
 }
 
-/// What became of a join attempt, for the form to say.
+/// Where a join stands, for the form to say.
 #[derive(Clone, Copy, Debug, PartialEq)]
-enum JoinResult {
-    Joined,
+pub enum JoinState {
+    Idle,
+    Sending,
+    /// Kept on the phone; sent again when online and every half minute.
     Queued,
     Failed(Msg),
 }
 
-async fn send_join(engine: SyncEngine, request: JoinRequest) -> JoinResult {
-    match api::join(&request).await {
-        Ok(joined) => {
-            forget_pending_join();
-            sign_in(engine, joined);
-            JoinResult::Joined
-        }
-        Err(ApiFailure::Network) | Err(ApiFailure::Server(_)) => {
-            if keep_pending_join(&request) {
-                JoinResult::Queued
-            } else {
-                JoinResult::Failed(Msg::JoinNeedsNetwork)
-            }
-        }
-        Err(failure) => {
-            // Refused for good (a code revoked meanwhile, a bad phone number): retrying will
-            // not help, the form must say why.
-            forget_pending_join();
-            JoinResult::Failed(match failure {
-                ApiFailure::Refused { code, .. } if code == "invalid_invite" => {
-                    Msg::JoinInvalidCode
-                }
-                _ => Msg::JoinFailed,
-            })
-        }
-    }
+/// The one way a join is sent: from the form, from a join kept since an offline moment (also
+/// across a restart), when the phone comes back online, and every half minute while one is
+/// kept. Never two at once; every attempt carries the same request id, so a retry whose first
+/// answer was lost finds the volunteer made the first time.
+#[derive(Clone, Copy)]
+pub struct JoinQueue {
+    pub state: RwSignal<JoinState>,
+    in_flight: StoredValue<bool>,
+    engine: SyncEngine,
 }
 
-/// Sends a join kept from an offline moment, now and whenever the phone comes back online.
-/// Called once at start, so it also works when the app was closed in between.
-pub fn resume_pending_join(engine: SyncEngine) {
-    let attempt = move || {
-        if engine.session.get_untracked().is_some() {
+const RETRY_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+
+impl JoinQueue {
+    /// Starts the queue (once, at start) and sends a join kept from before.
+    pub fn start(engine: SyncEngine) -> JoinQueue {
+        let queue = JoinQueue {
+            state: RwSignal::new(if pending_join().is_some() {
+                JoinState::Queued
+            } else {
+                JoinState::Idle
+            }),
+            in_flight: StoredValue::new(false),
+            engine,
+        };
+        queue.send();
+        let _ = window_event_listener(leptos::ev::online, move |_| queue.send());
+        // Leaked on purpose: the queue lives as long as the app.
+        let _ = set_interval_with_handle(move || queue.send(), RETRY_EVERY);
+        queue
+    }
+
+    /// Keeps `request` on the phone and sends it.
+    pub fn join(&self, mut request: JoinRequest) {
+        if request.request_id.is_none() {
+            request.request_id = Some(new_request_id());
+        }
+        if !keep_pending_join(&request) {
+            // Storage full or disabled: try once anyway, nothing is kept for later.
+            self.state.set(JoinState::Sending);
+        }
+        self.send_request(request);
+    }
+
+    fn send(&self) {
+        if self.engine.session.get_untracked().is_some() {
             forget_pending_join();
             return;
         }
         if let Some(request) = pending_join() {
             if window().navigator().on_line() {
-                leptos::task::spawn_local(async move {
-                    send_join(engine, request).await;
-                });
+                self.send_request(request);
             }
         }
-    };
-    attempt();
-    let _ = window_event_listener(leptos::ev::online, move |_| attempt());
+    }
+
+    fn send_request(&self, request: JoinRequest) {
+        if self.in_flight.get_value() {
+            return;
+        }
+        self.in_flight.set_value(true);
+        self.state.set(JoinState::Sending);
+        let queue = *self;
+        leptos::task::spawn_local(async move {
+            let state = match api::join(&request).await {
+                Ok(joined) => {
+                    forget_pending_join();
+                    sign_in(queue.engine, joined);
+                    JoinState::Idle
+                }
+                Err(failure) if failure.is_transient() => {
+                    if pending_join().is_some() {
+                        JoinState::Queued
+                    } else {
+                        JoinState::Failed(Msg::JoinNeedsNetwork)
+                    }
+                }
+                Err(failure) => {
+                    // Refused for good (a code revoked meanwhile, a bad phone number): a retry
+                    // will not help; the form must say why.
+                    forget_pending_join();
+                    JoinState::Failed(match failure {
+                        ApiFailure::Refused { code, .. } if code == "invalid_invite" => {
+                            Msg::JoinInvalidCode
+                        }
+                        _ => Msg::JoinFailed,
+                    })
+                }
+            };
+            queue.state.set(state);
+            queue.in_flight.set_value(false);
+        });
+    }
+}
+
+fn new_request_id() -> String {
+    window()
+        .crypto()
+        .map(|c| c.random_uuid())
+        .unwrap_or_else(|_| format!("join-{}-{}", js_sys::Date::now(), js_sys::Math::random()))
 }
 
 #[component]
 pub fn Join() -> impl IntoView {
     let engine = expect_context::<SyncEngine>();
+    let queue = expect_context::<JoinQueue>();
     let lang = expect_context::<Shell>().lang;
     let navigate = use_navigate();
     let kept = pending_join();
@@ -131,18 +188,14 @@ pub fn Join() -> impl IntoView {
             .unwrap_or_default(),
     );
     let village = RwSignal::new(None::<InviteResponse>);
-    let error = RwSignal::new(None::<Msg>);
-    let queued = RwSignal::new(kept.is_some());
-    let busy = RwSignal::new(false);
-    // Set by a join sent from this form (or kept from before): its sign-in leads to the tasks.
-    let expecting = RwSignal::new(kept.is_some());
+    let code_error = RwSignal::new(false);
 
+    // Signed in (by this form or by a kept join going through): on to the tasks.
     Effect::new(move |_| {
         if matches!(
             engine.session.get().map(|s| s.actor.role),
             Some(Role::Volunteer(_))
-        ) && expecting.get_untracked()
-        {
+        ) {
             navigate("/volunteer", Default::default());
         }
     });
@@ -155,14 +208,17 @@ pub fn Join() -> impl IntoView {
         leptos::task::spawn_local(async move {
             match api::invite(&typed).await {
                 Ok(opened) => {
-                    if error.get_untracked() == Some(Msg::JoinInvalidCode) {
-                        error.set(None);
+                    code_error.set(false);
+                    // Another village's groups: the one picked before is not among them.
+                    if !opened.groups.iter().any(|g| g.id == group.get_untracked()) {
+                        group.set(String::new());
                     }
                     village.set(Some(opened));
                 }
                 Err(ApiFailure::Refused { code, .. }) if code == "invalid_invite" => {
                     village.set(None);
-                    error.set(Some(Msg::JoinInvalidCode));
+                    group.set(String::new());
+                    code_error.set(true);
                 }
                 // Offline or a server hiccup: the join itself will tell.
                 Err(_) => {}
@@ -173,32 +229,28 @@ pub fn Join() -> impl IntoView {
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if busy.get_untracked() {
+        if queue.state.get_untracked() == JoinState::Sending {
             return;
         }
-        busy.set(true);
-        error.set(None);
         let chosen = group.get_untracked();
-        let request = JoinRequest {
+        queue.join(JoinRequest {
             invite_code: code.get_untracked().trim().to_owned(),
             name: name.get_untracked().trim().to_owned(),
             phone: phone.get_untracked().trim().to_owned(),
             group: (!chosen.is_empty()).then_some(chosen),
-        };
-        expecting.set(true);
-        leptos::task::spawn_local(async move {
-            match send_join(engine, request).await {
-                JoinResult::Joined => queued.set(false),
-                JoinResult::Queued => queued.set(true),
-                JoinResult::Failed(msg) => {
-                    expecting.set(false);
-                    queued.set(false);
-                    error.set(Some(msg));
-                }
-            }
-            busy.set(false);
+            request_id: None,
         });
     };
+    let error = move || {
+        if code_error.get() {
+            return Some(Msg::JoinInvalidCode);
+        }
+        match queue.state.get() {
+            JoinState::Failed(msg) => Some(msg),
+            _ => None,
+        }
+    };
+    let busy = move || queue.state.get() == JoinState::Sending;
 
     view! {
         <section class="join">
@@ -235,13 +287,13 @@ pub fn Join() -> impl IntoView {
                     </label>
                 })}
                 <p class="form-error" role="alert" data-testid="join-error">
-                    {move || error.get().map(|m| m.text(lang.get()))}
+                    {move || error().map(|m| m.text(lang.get()))}
                 </p>
                 <p class="form-status" role="status" data-testid="join-queued">
-                    {move || (queued.get() && error.get().is_none() && engine.session.get().is_none()).then(|| tr(Msg::JoinQueued)())}
+                    {move || (queue.state.get() == JoinState::Queued).then(|| tr(Msg::JoinQueued)())}
                 </p>
-                <button type="submit" class="primary" disabled=move || busy.get()>
-                    {move || if busy.get() { tr(Msg::Joining)() } else { tr(Msg::JoinButton)() }}
+                <button type="submit" class="primary" disabled=busy>
+                    {move || if busy() { tr(Msg::Joining)() } else { tr(Msg::JoinButton)() }}
                 </button>
             </form>
         </section>

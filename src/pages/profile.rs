@@ -19,7 +19,7 @@ use linli_core::NaiveDate;
 
 use crate::app::{tr, Shell};
 use crate::components::notices::mutate_error_text;
-use crate::i18n::{day_label, weekday_name, Lang, Msg};
+use crate::i18n::{colon, day_label, list_separator, weekday_name, Lang, Msg};
 use crate::sync::SyncEngine;
 
 /// Languages offered as ticks, with their label. The stored value stays the Chinese name in
@@ -190,7 +190,7 @@ fn ProfileForm(volunteer: Volunteer) -> impl IntoView {
         .map(|skill| {
             let cert = move || draft.with(|v| v.certifications.iter().find(|c| c.skill == skill).cloned());
             let has = move || cert().is_some();
-            let today = crate::clock::local_now().date();
+            let today = engine.view.with_untracked(crate::clock::village_now).date();
             view! {
                 <div class="skill">
                     <label class="check">
@@ -198,8 +198,8 @@ fn ProfileForm(volunteer: Volunteer) -> impl IntoView {
                             type="checkbox"
                             data-testid=format!("skill-{}", skill.as_str())
                             prop:checked=has
-                            on:change=move |_| {
-                                let on = !has();
+                            on:change=move |ev| {
+                                let on = event_target_checked(&ev);
                                 draft.update(|v| {
                                     v.certifications.retain(|c| c.skill != skill);
                                     if on {
@@ -211,7 +211,7 @@ fn ProfileForm(volunteer: Volunteer) -> impl IntoView {
                         <span>{move || if lang.get() == Lang::Zh { skill.label_zh() } else { skill.label_en() }}</span>
                     </label>
                     {move || cert().map(|c| {
-                        let state = if c.expires_on.is_some_and(|d| d < today) {
+                        let state = if c.expired_on(today) {
                             Some(("expired", Msg::CertificateExpired))
                         } else if !c.verified {
                             Some(("unverified", Msg::CertificateUnverified))
@@ -651,7 +651,7 @@ fn ranges_text(lang: Lang, ranges: &[TimeRange]) -> String {
         return Msg::NoTimeSet.text(lang).to_owned();
     }
     let clock = |m: u16| format!("{:02}:{:02}", m / 60, m % 60);
-    let separator = if lang == Lang::Zh { "、" } else { ", " };
+    let separator = list_separator(lang);
     ranges
         .iter()
         .map(|r| format!("{}–{}", clock(r.start_min), clock(r.end_min)))
@@ -671,7 +671,7 @@ fn exception_text(lang: Lang, exception: &AvailabilityException) -> String {
             day_label(lang, exception.date_to)
         )
     };
-    let colon = if lang == Lang::Zh { "：" } else { ": " };
+    let colon = colon(lang);
     match &exception.kind {
         ExceptionKind::Away => format!("{}{colon}{dates}", Msg::AwayLabel.text(lang)),
         ExceptionKind::Extra { ranges } => format!(

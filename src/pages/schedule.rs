@@ -72,8 +72,9 @@ pub fn Schedule() -> impl IntoView {
             }
             .into_any();
         };
-        let mine = engine.view.with(|v| my_tasks(v, &me));
-        let now = crate::clock::local_now();
+        let (mine, now) = engine
+            .view
+            .with(|v| (my_tasks(v, &me), crate::clock::village_now(v)));
         let (upcoming, past): (Vec<_>, Vec<_>) = mine.into_iter().partition(|(t, _)| t.end >= now);
         let row = move |(task, status): (Task, SignupStatus)| {
             let id = task.id.clone();

@@ -9,7 +9,8 @@ use linli_core::Datelike;
 
 use crate::app::{tr, Shell};
 use crate::i18n::{
-    date_time, day_label, duration_text, hours_text, pending_hours_text, visits_text, Lang, Msg,
+    colon, date_time, duration_text, full_date, hours_text, pending_hours_text, visits_text, Lang,
+    Msg,
 };
 use crate::sync::SyncEngine;
 
@@ -131,8 +132,9 @@ fn ServiceView(me: VolunteerId) -> impl IntoView {
                 _ => None,
             })
             .collect();
-        let today = crate::clock::local_now().date();
-        engine.view.with(|v| summary(v, &me, &pending, today))
+        engine
+            .view
+            .with(|v| summary(v, &me, &pending, crate::clock::village_now(v).date()))
     });
     let print = move |_| {
         if let Err(err) = window().print() {
@@ -141,7 +143,7 @@ fn ServiceView(me: VolunteerId) -> impl IntoView {
     };
     move || {
         let s = data.get();
-        let today = crate::clock::local_now().date();
+        let today = engine.view.with_untracked(crate::clock::village_now).date();
         let by_kind = s.total.by_kind.clone();
         let has_rows = !s.rows.is_empty();
         view! {
@@ -150,13 +152,13 @@ fn ServiceView(me: VolunteerId) -> impl IntoView {
                 <div class="print-only print-header">
                     <h2>{tr(Msg::ServiceRecordTitle)}</h2>
                     <p>
-                        <span>{tr(Msg::VolunteerColumn)} "："</span>
+                        <span>{tr(Msg::VolunteerColumn)} {move || colon(lang.get())}</span>
                         <span data-user-text="">{s.volunteer_name.clone()}</span>
                         " · "
-                        <span>{tr(Msg::VillageLabel)} "："</span>
+                        <span>{tr(Msg::VillageLabel)} {move || colon(lang.get())}</span>
                         <span data-user-text="">{s.village_name.clone()}</span>
                         " · "
-                        <span>{tr(Msg::PrintedOn)} " " {move || day_label(lang.get(), today)}</span>
+                        <span>{tr(Msg::PrintedOn)} " " {move || full_date(lang.get(), today)}</span>
                     </p>
                 </div>
                 <div class="totals">
@@ -209,7 +211,7 @@ fn ServiceView(me: VolunteerId) -> impl IntoView {
                                     let kind = r.kind;
                                     view! {
                                         <tr data-testid=format!("service-{}", r.task.as_str())>
-                                            <td>{move || check_in.map(|t| day_label(lang.get(), t.date()))}</td>
+                                            <td>{move || check_in.map(|t| full_date(lang.get(), t.date()))}</td>
                                             <td>
                                                 <span data-user-text="">{row.title.clone()}</span>
                                                 <span class="note">" " {move || kind_label(lang.get(), kind)}</span>

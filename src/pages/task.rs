@@ -7,11 +7,13 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 use linli_core::model::{ServiceRecord, Task, TaskId, TaskStatus, VolunteerId};
 use linli_core::sync::{service_key, MemoryStore, Mutation, Record, Role, SignupStatus};
-use linli_core::{NaiveDateTime, TimeDelta};
+use linli_core::NaiveDateTime;
 
 use crate::app::{tr, Shell};
 use crate::components::notices::mutate_error_text;
-use crate::i18n::{date_time, duration_text, places_left, waitlisted_badge, when, Lang, Msg};
+use crate::i18n::{
+    date_time, duration_text, list_separator, places_left, waitlisted_badge, when, Lang, Msg,
+};
 use crate::sync::SyncEngine;
 
 /// What the page shows, read from the phone's copy. Only what the server sent this volunteer
@@ -87,16 +89,10 @@ pub fn task_page(view: &MemoryStore, me: &VolunteerId, id: &TaskId) -> Option<Ta
     })
 }
 
-/// Check-in opens an hour before the start (people arrive early) and stays open until six hours
-/// after the end (a late check-in is better than none; the coordinator sees both clocks).
-pub fn check_in_open(task: &Task, now: NaiveDateTime) -> bool {
-    now >= task.start - TimeDelta::hours(1) && now <= task.end + TimeDelta::hours(6)
-}
-
-/// The phone's time to the minute: what a check-in records.
-fn now_to_the_minute() -> NaiveDateTime {
+/// The village's time by the phone's clock, to the minute: what a check-in records.
+fn now_to_the_minute(engine: SyncEngine) -> NaiveDateTime {
     use linli_core::Timelike;
-    let now = crate::clock::local_now();
+    let now = engine.view.with_untracked(crate::clock::village_now);
     now.with_second(0).unwrap_or(now)
 }
 
@@ -150,6 +146,31 @@ fn TaskView(me: VolunteerId, id: TaskId) -> impl IntoView {
             error.set(Some(mutate_error_text(lang.get_untracked(), &err)));
         }
     };
+    // The clock moves while the page is open: the check-in button appears on time.
+    let now = RwSignal::new(engine.view.with_untracked(crate::clock::village_now));
+    let ticker = set_interval_with_handle(
+        move || now.set(engine.view.with_untracked(crate::clock::village_now)),
+        std::time::Duration::from_secs(30),
+    );
+    on_cleanup(move || {
+        if let Ok(handle) = ticker {
+            handle.clear();
+        }
+    });
+    // Memos, so the page redraws only when the answer changes, not at every tick (a redraw
+    // would take the cursor out of a note being typed).
+    let check_in_open = Memo::new(move |_| {
+        page.with(|p| {
+            p.as_ref()
+                .is_some_and(|p| ServiceRecord::check_in_open(&p.task, now.get()))
+        })
+    });
+    let before_check_in = Memo::new(move |_| {
+        page.with(|p| {
+            p.as_ref()
+                .is_some_and(|p| now.get() < ServiceRecord::check_in_window(&p.task).0)
+        })
+    });
     let note = RwSignal::new(
         page.get_untracked()
             .and_then(|p| p.service.map(|s| s.note))
@@ -179,9 +200,8 @@ fn TaskView(me: VolunteerId, id: TaskId) -> impl IntoView {
         let checked_in = p.service.as_ref().and_then(|s| s.check_in.clone());
         let checked_out = p.service.as_ref().and_then(|s| s.check_out.clone());
         let minutes = p.service.as_ref().and_then(ServiceRecord::minutes);
-        let can_check_in =
-            confirmed && checked_in.is_none() && check_in_open(&task, crate::clock::local_now());
-        let others = p.others_going.join("、");
+        let can_check_in = confirmed && checked_in.is_none() && check_in_open.get();
+        let others = p.others_going.clone();
         let id_sign = id.clone();
         let id_in = id.clone();
         let id_out = id.clone();
@@ -220,7 +240,8 @@ fn TaskView(me: VolunteerId, id: TaskId) -> impl IntoView {
                             {if others.is_empty() {
                                 view! { <span class="note">{tr(Msg::NobodyElseYet)}</span> }.into_any()
                             } else {
-                                view! { <span data-user-text="">{others.clone()}</span> }.into_any()
+                                let others = others.clone();
+                                view! { <span data-user-text="">{move || others.join(list_separator(lang.get()))}</span> }.into_any()
                             }}
                         </dd>
                     })}
@@ -272,18 +293,18 @@ fn TaskView(me: VolunteerId, id: TaskId) -> impl IntoView {
                         {if can_check_in {
                             Some(view! {
                                 <button type="button" class="primary big" data-testid="check-in"
-                                    on:click=move |_| act(Mutation::CheckIn { task: id_in.clone(), at: now_to_the_minute() })>
+                                    on:click=move |_| act(Mutation::CheckIn { task: id_in.clone(), at: now_to_the_minute(engine) })>
                                     {tr(Msg::CheckIn)}
                                 </button>
                             }.into_any())
                         } else if checked_in.is_some() && checked_out.is_none() {
                             Some(view! {
                                 <button type="button" class="primary big" data-testid="check-out"
-                                    on:click=move |_| act(Mutation::CheckOut { task: id_out.clone(), at: now_to_the_minute() })>
+                                    on:click=move |_| act(Mutation::CheckOut { task: id_out.clone(), at: now_to_the_minute(engine) })>
                                     {tr(Msg::CheckOut)}
                                 </button>
                             }.into_any())
-                        } else if checked_in.is_none() {
+                        } else if checked_in.is_none() && open && before_check_in.get() {
                             Some(view! { <p class="note">{tr(Msg::CheckInOpensSoon)}</p> }.into_any())
                         } else {
                             None
@@ -330,23 +351,6 @@ mod tests {
         linli_core::NaiveDate::from_ymd_opt(2026, 12, 1)
             .and_then(|d| d.and_hms_opt(h, m, 0))
             .expect("time")
-    }
-
-    #[test]
-    fn check_in_opens_an_hour_early_and_closes_six_hours_after_the_end() {
-        let task = Task::builder(
-            "t",
-            linli_core::TaskKind::HomeVisit,
-            "探访",
-            at(9, 0),
-            at(10, 0),
-        )
-        .build()
-        .expect("task");
-        assert!(!check_in_open(&task, at(7, 59)));
-        assert!(check_in_open(&task, at(8, 0)));
-        assert!(check_in_open(&task, at(16, 0)));
-        assert!(!check_in_open(&task, at(16, 1)));
     }
 
     #[test]

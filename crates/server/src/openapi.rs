@@ -238,7 +238,8 @@ pub fn document() -> Value {
                         "invite_code": {"type": "string"},
                         "name": {"type": "string", "minLength": 1, "maxLength": crate::storage::MAX_NAME_CHARS},
                         "phone": {"type": "string", "description": "7-15 digits, optional +, - and spaces"},
-                        "group": {"type": ["string", "null"], "description": "A village group id; default the first group"}
+                        "group": {"type": ["string", "null"], "description": "A village group id; default the first group"},
+                        "request_id": {"type": "string", "minLength": 16, "maxLength": 64, "description": "Made once per join by the phone; a retry with it returns the same volunteer"}
                     }
                 },
                 "JoinResponse": {

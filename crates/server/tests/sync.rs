@@ -623,6 +623,30 @@ async fn joining_needs_a_live_invite_and_a_valid_profile() {
         .await;
     assert_eq!(error_code(status, &body, 403), "invalid_invite", "revoked");
 
+    // A phone that joined offline retries until it gets an answer: the same request id finds
+    // the volunteer made the first time (its answer was lost), with a fresh working token.
+    let retried = json!({"invite_code": "DEMO-2026", "name": "周末", "phone": "13800009999",
+                         "request_id": "3f1c2a9e-phone-join-0001"})
+    .to_string();
+    let (status, first) = server.post("/api/v1/join", None, retried.clone()).await;
+    assert_eq!(status, 200, "{first}");
+    let (status, again) = server.post("/api/v1/join", None, retried).await;
+    assert_eq!(status, 200, "{again}");
+    let first: JoinResponse = serde_json::from_str(&first).expect("join");
+    let again: JoinResponse = serde_json::from_str(&again).expect("join");
+    assert_eq!(
+        first.volunteer_id, again.volunteer_id,
+        "one volunteer, not two"
+    );
+    assert_ne!(first.token, again.token);
+    let mut phone = Device::new("phone-retry", &again.token);
+    phone.sync(&server, &[]).await;
+    assert_eq!(phone.volunteer(&again.volunteer_id).name, "周末");
+    let short = json!({"invite_code": "DEMO-2026", "name": "周末", "phone": "13800009999",
+                       "request_id": "short"});
+    let (status, body) = server.post("/api/v1/join", None, short.to_string()).await;
+    assert_eq!(error_code(status, &body, 400), "invalid_profile");
+
     let bad_phone = json!({"invite_code": "DEMO-2026", "name": "张三", "phone": "call me"});
     let (status, body) = server
         .post("/api/v1/join", None, bad_phone.to_string())

@@ -1,11 +1,11 @@
 //! What a volunteer actually gave: check-in and check-out times of one task, and the note they
 //! left for the coordinator. The source of "my service" hours (and, later, of approved hours).
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
 use serde::{Deserialize, Serialize};
 
 use super::ids::{TaskId, VolunteerId};
-use super::task::TaskKind;
+use super::task::{Task, TaskKind};
 
 /// One reading of a clock at check-in or check-out.
 ///
@@ -42,9 +42,24 @@ pub struct ServiceRecord {
 impl ServiceRecord {
     /// The longest note a volunteer may leave.
     pub const MAX_NOTE_CHARS: usize = 2000;
-    /// A check-out later than this after the check-in is refused as a mistake (a forgotten
-    /// check-out is fixed by the coordinator, not counted as a day of service).
+    /// A check-out later than this after the check-in is refused as a mistake: a forgotten
+    /// check-out is left for a coordinator to correct, not counted as a day of service.
     pub const MAX_MINUTES: i64 = 12 * 60;
+
+    /// When a check-in is accepted, by the phone's clock: from an hour before the start (people
+    /// arrive early) to six hours after the end (a late check-in is better than none; the
+    /// coordinator sees both clocks). Outside it the phone's clock is likely wrong.
+    pub fn check_in_window(task: &Task) -> (NaiveDateTime, NaiveDateTime) {
+        (
+            task.start - TimeDelta::hours(1),
+            task.end + TimeDelta::hours(6),
+        )
+    }
+
+    pub fn check_in_open(task: &Task, at: NaiveDateTime) -> bool {
+        let (from, to) = Self::check_in_window(task);
+        (from..=to).contains(&at)
+    }
 
     pub fn new(task: TaskId, volunteer: VolunteerId, kind: TaskKind) -> Self {
         ServiceRecord {
@@ -122,6 +137,18 @@ mod tests {
         r.check_in = Some(at(day, 9, 0));
         r.check_out = minutes.map(|m| at(day, 9 + m / 60, m % 60));
         r
+    }
+
+    #[test]
+    fn check_in_opens_an_hour_early_and_closes_six_hours_after_the_end() {
+        let time = |h, m| at(1, h, m).device;
+        let task = Task::builder("t", TaskKind::HomeVisit, "探访", time(9, 0), time(10, 0))
+            .build()
+            .expect("task");
+        assert!(!ServiceRecord::check_in_open(&task, time(7, 59)));
+        assert!(ServiceRecord::check_in_open(&task, time(8, 0)));
+        assert!(ServiceRecord::check_in_open(&task, time(16, 0)));
+        assert!(!ServiceRecord::check_in_open(&task, time(16, 1)));
     }
 
     #[test]

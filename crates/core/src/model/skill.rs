@@ -58,7 +58,12 @@ impl Certification {
     /// Counts on `date` if a coordinator verified it and it has no expiry or expires on or after
     /// that day.
     pub fn is_valid_on(&self, date: NaiveDate) -> bool {
-        self.verified && self.expires_on.is_none_or(|last| date <= last)
+        self.verified && !self.expired_on(date)
+    }
+
+    /// Past its last valid day on `date`.
+    pub fn expired_on(&self, date: NaiveDate) -> bool {
+        self.expires_on.is_some_and(|last| date > last)
     }
 }
 

@@ -52,6 +52,17 @@ impl Village {
     }
 
     /// Looks a group up by id.
+    /// The village's local time at a UTC instant (every time in the model is village time).
+    pub fn local_time(&self, utc: chrono::NaiveDateTime) -> chrono::NaiveDateTime {
+        utc + chrono::TimeDelta::minutes(i64::from(self.utc_offset_minutes))
+    }
+
+    /// The village's local time of a Unix timestamp (seconds), e.g. when the server received
+    /// something; `None` if out of range.
+    pub fn local_time_of_unix(&self, seconds: i64) -> Option<chrono::NaiveDateTime> {
+        chrono::DateTime::from_timestamp(seconds, 0).map(|t| self.local_time(t.naive_utc()))
+    }
+
     pub fn group(&self, id: &VillageGroupId) -> Option<&VillageGroup> {
         self.groups.iter().find(|g| &g.id == id)
     }

@@ -528,13 +528,13 @@ fn save_beneficiary(
     Ok(Outcome::Saved)
 }
 
-/// Keeps the task's [`Roster`] and [`Places`] in step with one volunteer's sign-up changing
+/// Keeps the task's [`Places`] and [`Roster`] in step with one volunteer's sign-up changing
 /// from `before` to `after` (`None`: not signed up).
 ///
-/// Both are updated by that change alone rather than recounted, because a phone holds only its
-/// own sign-ups: it starts from the counts and names of its last sync and adds its own change,
-/// which is what the server will do too unless someone else was faster. Names come from the
-/// profile where this store has it (the server has all; a phone only its own).
+/// The server holds every sign-up and recounts, so its counts heal whatever came before. A
+/// phone holds only its own: it adjusts the counts of its last sync by its own change (which
+/// is how it predicts the waiting list offline) and leaves the roster, whose names and order
+/// it cannot know, to the server, unless it already holds one.
 fn seat_changed(
     store: &mut dyn Store,
     task_id: &TaskId,
@@ -542,8 +542,87 @@ fn seat_changed(
     before: Option<SignupStatus>,
     after: Option<SignupStatus>,
 ) -> Result<(), StoreError> {
+    let roster_key = key_of(RecordKind::Roster, task_id.as_str());
+    let old_roster = match store.get(&roster_key)? {
+        Some(Record::Roster(r)) => Some(r),
+        _ => None,
+    };
+    let (places, roster) = if store.holds_every_signup() {
+        recount(store, task_id, old_roster.as_ref())?
+    } else {
+        adjust(store, task_id, volunteer, before, after, old_roster)?
+    };
     let places_key = key_of(RecordKind::Places, task_id.as_str());
-    let mut places = match store.get(&places_key)? {
+    if places.confirmed == 0 && places.waiting == 0 {
+        store.delete(&places_key)?;
+    } else {
+        store.put(Record::Places(places))?;
+    }
+    match roster {
+        Some(r) if !(r.going.is_empty() && r.waiting.is_empty()) => store.put(Record::Roster(r)),
+        Some(_) => store.delete(&roster_key),
+        None => Ok(()),
+    }
+}
+
+fn entry(
+    store: &dyn Store,
+    volunteer: &VolunteerId,
+    old: Option<&Roster>,
+) -> Result<RosterEntry, StoreError> {
+    let first_name = match store.volunteer(volunteer)? {
+        Some(v) => v.first_name(),
+        None => old
+            .into_iter()
+            .flat_map(|r| r.going.iter().chain(&r.waiting))
+            .find(|e| &e.volunteer == volunteer)
+            .map(|e| e.first_name.clone())
+            .unwrap_or_default(),
+    };
+    Ok(RosterEntry {
+        volunteer: volunteer.clone(),
+        first_name,
+    })
+}
+
+/// From every sign-up, in the server's order of arrival.
+fn recount(
+    store: &dyn Store,
+    task_id: &TaskId,
+    old: Option<&Roster>,
+) -> Result<(Places, Option<Roster>), StoreError> {
+    let mut signups = store.signups_for_task(task_id)?;
+    signups.sort_by(|a, b| {
+        a.seq
+            .cmp(&b.seq)
+            .then_with(|| a.volunteer.cmp(&b.volunteer))
+    });
+    let mut roster = Roster::new(task_id.clone());
+    for s in &signups {
+        let e = entry(store, &s.volunteer, old)?;
+        match s.status {
+            SignupStatus::Confirmed => roster.going.push(e),
+            SignupStatus::Waitlisted => roster.waiting.push(e),
+        }
+    }
+    let places = Places {
+        task: task_id.clone(),
+        confirmed: roster.going.len() as u32,
+        waiting: roster.waiting.len() as u32,
+    };
+    Ok((places, Some(roster)))
+}
+
+/// The last sync's counts and roster, with one volunteer's change applied.
+fn adjust(
+    store: &dyn Store,
+    task_id: &TaskId,
+    volunteer: &VolunteerId,
+    before: Option<SignupStatus>,
+    after: Option<SignupStatus>,
+    old: Option<Roster>,
+) -> Result<(Places, Option<Roster>), StoreError> {
+    let mut places = match store.get(&key_of(RecordKind::Places, task_id.as_str()))? {
         Some(Record::Places(p)) => p,
         _ => Places {
             task: task_id.clone(),
@@ -559,45 +638,18 @@ fn seat_changed(
         };
         *count = (i64::from(*count) + delta).max(0) as u32;
     }
-
-    let roster_key = key_of(RecordKind::Roster, task_id.as_str());
-    let mut roster = match store.get(&roster_key)? {
-        Some(Record::Roster(r)) => r,
-        _ => Roster::new(task_id.clone()),
+    let Some(mut roster) = old else {
+        return Ok((places, None));
     };
-    let known = roster
-        .going
-        .iter()
-        .chain(&roster.waiting)
-        .find(|e| &e.volunteer == volunteer)
-        .map(|e| e.first_name.clone());
-    roster.going.retain(|e| &e.volunteer != volunteer);
-    roster.waiting.retain(|e| &e.volunteer != volunteer);
-    if let Some(status) = after {
-        let first_name = match store.volunteer(volunteer)? {
-            Some(v) => v.first_name(),
-            None => known.unwrap_or_default(),
-        };
-        let entry = RosterEntry {
-            volunteer: volunteer.clone(),
-            first_name,
-        };
-        match status {
-            SignupStatus::Confirmed => roster.going.push(entry),
-            SignupStatus::Waitlisted => roster.waiting.push(entry),
-        }
+    let e = entry(store, volunteer, Some(&roster))?;
+    roster.going.retain(|x| &x.volunteer != volunteer);
+    roster.waiting.retain(|x| &x.volunteer != volunteer);
+    match after {
+        Some(SignupStatus::Confirmed) => roster.going.push(e),
+        Some(SignupStatus::Waitlisted) => roster.waiting.push(e),
+        None => {}
     }
-
-    if places.confirmed == 0 && places.waiting == 0 {
-        store.delete(&places_key)?;
-    } else {
-        store.put(Record::Places(places))?;
-    }
-    if roster.going.is_empty() && roster.waiting.is_empty() {
-        store.delete(&roster_key)
-    } else {
-        store.put(Record::Roster(roster))
-    }
+    Ok((places, Some(roster)))
 }
 
 fn service_record(
@@ -611,11 +663,13 @@ fn service_record(
     })
 }
 
-/// The volunteer's service record on a task they are confirmed on (a new one if none yet).
-fn own_service_record(
+/// A volunteer may start a record of service only while confirmed on a task that was not
+/// cancelled, within the check-in window by their phone's clock.
+fn start_service_record(
     store: &dyn Store,
     task_id: &TaskId,
     volunteer: &VolunteerId,
+    at: NaiveDateTime,
 ) -> Result<ServiceRecord, ApplyError> {
     let task = store
         .task(task_id)?
@@ -630,11 +684,43 @@ fn own_service_record(
     if !confirmed {
         return Err(reject(
             RejectCode::Forbidden,
-            "only a volunteer confirmed on the task can record service on it",
+            "only a volunteer confirmed on the task can check in",
         ));
     }
-    Ok(service_record(store, task_id, volunteer)?
-        .unwrap_or_else(|| ServiceRecord::new(task_id.clone(), volunteer.clone(), task.kind)))
+    if !ServiceRecord::check_in_open(&task, at) {
+        let (from, to) = ServiceRecord::check_in_window(&task);
+        return Err(reject(
+            RejectCode::InvalidArgs,
+            format!("check-in is open from {from} to {to} (is the phone's clock right?)"),
+        ));
+    }
+    match service_record(store, task_id, volunteer)? {
+        Some(r) if r.check_in.is_some() => {
+            Err(reject(RejectCode::AlreadyExists, "already checked in"))
+        }
+        Some(r) => Ok(r),
+        None => Ok(ServiceRecord::new(
+            task_id.clone(),
+            volunteer.clone(),
+            task.kind,
+        )),
+    }
+}
+
+/// The volunteer's record once checked in. Checking out and leaving a note stay possible after
+/// the task was cancelled or the volunteer taken off it: the visit happened all the same.
+fn checked_in_record(
+    store: &dyn Store,
+    task_id: &TaskId,
+    volunteer: &VolunteerId,
+) -> Result<(ServiceRecord, NaiveDateTime), ApplyError> {
+    match service_record(store, task_id, volunteer)? {
+        Some(r) => match r.check_in.as_ref().map(|c| c.device) {
+            Some(at) => Ok((r, at)),
+            None => Err(reject(RejectCode::InvalidArgs, "check in first")),
+        },
+        None => Err(reject(RejectCode::InvalidArgs, "check in first")),
+    }
 }
 
 fn reading(store: &dyn Store, at: NaiveDateTime) -> ClockReading {
@@ -650,10 +736,7 @@ fn check_in(
     volunteer: &VolunteerId,
     at: NaiveDateTime,
 ) -> Result<Outcome, ApplyError> {
-    let mut record = own_service_record(store, task, volunteer)?;
-    if record.check_in.is_some() {
-        return Err(reject(RejectCode::AlreadyExists, "already checked in"));
-    }
+    let mut record = start_service_record(store, task, volunteer, at)?;
     record.check_in = Some(reading(store, at));
     store.put(Record::Service(record))?;
     Ok(Outcome::Saved)
@@ -665,14 +748,11 @@ fn check_out(
     volunteer: &VolunteerId,
     at: NaiveDateTime,
 ) -> Result<Outcome, ApplyError> {
-    let mut record = own_service_record(store, task, volunteer)?;
-    let Some(check_in) = &record.check_in else {
-        return Err(reject(RejectCode::InvalidArgs, "check in first"));
-    };
+    let (mut record, checked_in) = checked_in_record(store, task, volunteer)?;
     if record.check_out.is_some() {
         return Err(reject(RejectCode::AlreadyExists, "already checked out"));
     }
-    let minutes = (at - check_in.device).num_minutes();
+    let minutes = (at - checked_in).num_minutes();
     if !(0..=ServiceRecord::MAX_MINUTES).contains(&minutes) {
         return Err(reject(
             RejectCode::InvalidArgs,
@@ -702,7 +782,7 @@ fn save_visit_note(
             ),
         ));
     }
-    let mut record = own_service_record(store, task, volunteer)?;
+    let (mut record, _) = checked_in_record(store, task, volunteer)?;
     record.note = note.trim().to_owned();
     store.put(Record::Service(record))?;
     Ok(Outcome::Saved)

@@ -105,6 +105,10 @@ pub struct JoinRequest {
     /// The village group they live in (an id from the village record).
     #[serde(default)]
     pub group: Option<String>,
+    /// Made by the phone once per join; a retry with the same id (the first answer was lost)
+    /// gets the volunteer created the first time, with a fresh token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 /// `POST /api/v1/invite`: what an invite code opens, asked before joining so the form can

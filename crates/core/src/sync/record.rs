@@ -57,7 +57,8 @@ pub struct Places {
 #[serde(deny_unknown_fields)]
 pub struct RosterEntry {
     pub volunteer: VolunteerId,
-    /// Only the given name: enough to greet each other at the door, nothing to look anyone up.
+    /// Only the given name: enough to greet each other at the door. (The id is there so a
+    /// phone can find its own entry; it opens nothing: profiles stay with their owner.)
     pub first_name: String,
 }
 

@@ -62,6 +62,7 @@ impl Replica {
                 .iter()
                 .filter_map(|(k, v)| Record::from_value(k, v.clone()).ok()),
         )
+        .as_device_copy()
     }
 
     /// What the user sees: the snapshot with every pending mutation replayed in order. A pending

@@ -30,6 +30,11 @@ pub trait Store {
     fn server_clock(&self) -> Option<i64> {
         None
     }
+    /// Whether this store holds every sign-up of the village (the server's does; a phone holds
+    /// only its own). Decides whether a task's counts can be recounted or only adjusted.
+    fn holds_every_signup(&self) -> bool {
+        false
+    }
 
     fn task(&self, id: &TaskId) -> Result<Option<Task>, StoreError> {
         Ok(match self.get(&key_of(RecordKind::Task, id.as_str()))? {
@@ -72,6 +77,8 @@ pub trait Store {
 pub struct MemoryStore {
     records: BTreeMap<String, Record>,
     seq: u64,
+    /// A device's copy, which holds only the sign-ups its user may see.
+    device_copy: bool,
 }
 
 impl MemoryStore {
@@ -85,6 +92,13 @@ impl MemoryStore {
             store.insert(record);
         }
         store
+    }
+
+    /// Marks this store as a device's copy: it does not hold every sign-up, so a task's counts
+    /// are adjusted rather than recounted.
+    pub fn as_device_copy(mut self) -> Self {
+        self.device_copy = true;
+        self
     }
 
     /// Inserts without the `Result` of the trait: a memory store cannot fail.
@@ -160,6 +174,10 @@ impl Store for MemoryStore {
             .filter(|s| &s.volunteer == volunteer)
             .cloned()
             .collect())
+    }
+
+    fn holds_every_signup(&self) -> bool {
+        !self.device_copy
     }
 
     fn next_seq(&mut self) -> Result<u64, StoreError> {

@@ -584,9 +584,24 @@ fn check_in_and_out_record_the_phone_time_and_the_server_time_and_give_the_minut
                 at: at(1, 10, 0)
             }
         )),
-        RejectCode::Forbidden
+        RejectCode::InvalidArgs,
+        "no check-out without a check-in"
     );
     sign_up(&mut store, 1, "t-1").expect("sign up");
+    // A phone whose clock is a day off cannot check in to a 09:00 visit.
+    for wrong in [at(1, 7, 59), at(2, 9, 0)] {
+        assert_eq!(
+            code(check(
+                &mut store,
+                1,
+                Mutation::CheckIn {
+                    task: task(),
+                    at: wrong
+                }
+            )),
+            RejectCode::InvalidArgs
+        );
+    }
     // On a phone: only the device time.
     check(
         &mut store,
@@ -666,6 +681,26 @@ fn check_in_and_out_record_the_phone_time_and_the_server_time_and_give_the_minut
     assert_eq!(out.device, at(1, 10, 17));
     assert_eq!(out.received, Some(1_796_000_000));
     assert_eq!(record.note, "李奶奶的降压药快吃完了");
+    // Taken off the task after the visit: the record and its note stay, and can still be
+    // completed.
+    apply(
+        &Mutation::Unassign {
+            task: task(),
+            volunteer: VolunteerId::numbered(1),
+        },
+        &coordinator(),
+        &mut server.0,
+    )
+    .expect("unassign");
+    check(
+        &mut server.0,
+        1,
+        Mutation::SaveVisitNote {
+            task: task(),
+            note: "已转告家属".into(),
+        },
+    )
+    .expect("a note after being taken off");
     // A coordinator does not check in for someone; an overlong note is refused.
     assert_eq!(
         code(apply(

@@ -347,10 +347,43 @@ impl Storage {
                 "name must be 1-{MAX_NAME_CHARS} characters"
             )));
         }
+        let request_hash = match request.request_id.as_deref().map(str::trim) {
+            Some(id) if id.len() < 16 || id.len() > 64 => {
+                return Err(JoinError::InvalidProfile(
+                    "request_id must be 16-64 characters".into(),
+                ))
+            }
+            Some(id) => Some(hash_secret(id)),
+            None => None,
+        };
         self.with_conn(|conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let village = invited_village(&tx, &request.invite_code, now)?;
             let village_id = village.id.as_str().to_owned();
+            if let Some(hash) = &request_hash {
+                let earlier: Option<String> = tx
+                    .query_row(
+                        "SELECT volunteer_id FROM join_requests WHERE hash = ?1 AND village_id = ?2",
+                        params![hash, village_id],
+                        |r| r.get(0),
+                    )
+                    .optional()
+                    .map_err(StorageError::from)?;
+                if let Some(volunteer_id) = earlier {
+                    let principal = Principal {
+                        village_id: village_id.clone(),
+                        role: PrincipalRole::Volunteer,
+                        subject: volunteer_id,
+                    };
+                    let token = insert_token(&tx, &principal, "join", now)?;
+                    tx.commit().map_err(StorageError::from)?;
+                    return Ok(JoinResponse {
+                        token,
+                        volunteer_id: principal.subject,
+                        village_id,
+                    });
+                }
+            }
             let group = match &request.group {
                 Some(g) => {
                     let id = VillageGroupId::new(g.as_str());
@@ -396,6 +429,14 @@ impl Storage {
                 subject: volunteer.id.as_str().to_owned(),
             };
             let token = insert_token(&tx, &principal, "join", now)?;
+            if let Some(hash) = &request_hash {
+                tx.execute(
+                    "INSERT INTO join_requests (hash, village_id, volunteer_id, created_at)
+                     VALUES (?1, ?2, ?3, ?4)",
+                    params![hash, village_id, principal.subject, now],
+                )
+                .map_err(StorageError::from)?;
+            }
             tx.commit().map_err(StorageError::from)?;
             Ok(JoinResponse {
                 token,

@@ -114,6 +114,17 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (client_id, key)
     ) STRICT, WITHOUT ROWID;
     "#,
+    // 3: joins by request id. A phone that joined offline sends its join again until it gets
+    //    an answer; if the first one was committed but its answer lost, the retry must find the
+    //    same volunteer, not create a second one. The id is a secret of that phone: stored hashed.
+    r#"
+    CREATE TABLE join_requests (
+        hash TEXT PRIMARY KEY,
+        village_id TEXT NOT NULL REFERENCES villages(id),
+        volunteer_id TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+    ) STRICT;
+    "#,
 ];
 
 /// The schema version this build writes and understands.

@@ -6,6 +6,9 @@
 //! ("touched"), so that every device re-evaluates them at its next pull:
 //! - a sign-up changes who may see its task and the task's beneficiary (public and private);
 //! - a task changes who may see its beneficiary (before and after the change) and its places.
+//!
+//! A sign-up also changes who may see its task's `roster/`: that needs no touch because every
+//! sign-up change rewrites the roster (`seat_changed` in core's `apply`).
 
 use std::collections::BTreeSet;
 
@@ -230,6 +233,10 @@ impl Store for TxStore<'_> {
 
     fn server_clock(&self) -> Option<i64> {
         self.clock
+    }
+
+    fn holds_every_signup(&self) -> bool {
+        true
     }
 
     fn next_seq(&mut self) -> Result<u64, StoreError> {
