@@ -1,4 +1,5 @@
 import { expect, Page } from '@playwright/test';
+import { execFileSync } from 'child_process';
 
 /** Any CJK ideograph: used to prove a screen is fully English (or fully Chinese). */
 export const HAN = /[\u4e00-\u9fff]/;
@@ -74,3 +75,16 @@ export async function signUpUntilConfirmed(page: Page, wanted: (id: string) => b
   }
   throw new Error('no eligible task had a place left');
 }
+
+/** A fresh one-time coordinator login code, minted with the server's admin command. */
+export function coordinatorLoginCode(): string {
+  const out = execFileSync(
+    process.env.LINLI_SERVER_BIN!,
+    ['admin', '--db', process.env.LINLI_DB!, 'add-coordinator', '--village', 'vil-0001', '--name', '测试协调员'],
+    { encoding: 'utf8' },
+  );
+  const match = out.match(/login code: (\S+)/);
+  expect(match, out).not.toBeNull();
+  return match![1];
+}
+

@@ -1,21 +1,8 @@
 // Two people at once: a volunteer's phone that goes offline, and a coordinator online.
 import { test, expect, devices, Page } from '@playwright/test';
-import { execFileSync } from 'child_process';
-import { appReady, serviceWorkerControls } from './helpers';
+import { appReady, coordinatorLoginCode, serviceWorkerControls } from './helpers';
 
 const baseURL = process.env.LINLI_BASE_URL!;
-
-/** A fresh one-time coordinator login code, minted with the server's admin command. */
-function coordinatorLoginCode(): string {
-  const out = execFileSync(
-    process.env.LINLI_SERVER_BIN!,
-    ['admin', '--db', process.env.LINLI_DB!, 'add-coordinator', '--village', 'vil-0001', '--name', '测试协调员'],
-    { encoding: 'utf8' },
-  );
-  const match = out.match(/login code: (\S+)/);
-  expect(match, out).not.toBeNull();
-  return match![1];
-}
 
 async function synced(page: Page) {
   await expect(page.getByTestId('sync-status')).toHaveAttribute('data-state', 'online', { timeout: 20_000 });

@@ -2,7 +2,7 @@
 // check in and out with no signal, the hours after sync, and the private address only once
 // confirmed (checked in the DOM).
 import { test, expect, Page } from '@playwright/test';
-import { appReady, joinFreeOnTuesdayMornings, snapshot, signUpUntilConfirmed } from './helpers';
+import { appReady, coordinatorLoginCode, joinFreeOnTuesdayMornings, snapshot, signUpUntilConfirmed } from './helpers';
 
 // The village's time zone, as on a villager's phone.
 test.use({ timezoneId: 'Asia/Shanghai' });
@@ -30,6 +30,7 @@ async function goOnline(page: Page) {
 
 test('check in and out with no signal; the hours count once synced and the server keeps both clocks', async ({
   page,
+  browser,
 }) => {
   await joinFreeOnTuesdayMornings(page, '刘桂芳');
   const taskId = await signUpUntilConfirmed(page);
@@ -73,6 +74,19 @@ test('check in and out with no signal; the hours count once synced and the serve
   expect(typeof record.check_in.received).toBe('number');
   expect(typeof record.check_out.received).toBe('number');
   expect(record.note).toBe('李奶奶的降压药快吃完了');
+
+  // The note reaches the coordinator, with both clocks side by side.
+  const desk = await browser.newContext({ viewport: { width: 1280, height: 800 }, baseURL: process.env.LINLI_BASE_URL });
+  const coordinator = await desk.newPage();
+  await coordinator.goto(`/login#${coordinatorLoginCode()}`);
+  await expect(coordinator).toHaveURL(/\/coordinator$/);
+  await expect(coordinator.getByTestId('sync-status')).toHaveText(/已同步/, { timeout: 20_000 });
+  await coordinator.goto(`/coordinator/task/${taskId}`);
+  await appReady(coordinator);
+  const row = coordinator.getByTestId(`service-${me}`);
+  await expect(row.getByTestId('visit-note-text')).toContainText('李奶奶的降压药快吃完了');
+  await expect(row).toContainText(`${hhmm(arrive)} （按手机时间） · 服务器收到`);
+  await desk.close();
 });
 
 test('an overlap with my schedule is refused on the phone, with the reason, and nothing is queued', async ({

@@ -379,7 +379,10 @@ mod tests {
             .expect("v1 data");
         }
         let storage = Storage::open(&path).expect("migrate");
-        assert_eq!(storage.health().expect("health").schema_version, 2);
+        assert_eq!(
+            storage.health().expect("health").schema_version,
+            SCHEMA_VERSION
+        );
         assert_eq!(storage.village_version("vil").expect("version"), 3);
         let found = storage
             .with_conn(|conn| {
