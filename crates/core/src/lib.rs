@@ -11,6 +11,8 @@
 //! comes from the seeded [`rng::SplitMix64`], so output is identical on every platform.
 
 pub mod assign;
+pub mod beneficiary_csv;
+pub mod campaign;
 pub mod demo;
 pub mod ics;
 pub mod matching;

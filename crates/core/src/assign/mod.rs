@@ -85,6 +85,7 @@
 pub mod flow;
 pub mod lap;
 pub mod plan;
+pub mod preview;
 pub mod week;
 
 pub use plan::{
@@ -92,4 +93,5 @@ pub use plan::{
     PlanError, PlanOptions, RepairMode, RuleViolation, TaskSlot, Unfilled, UnfilledReason,
     VolunteerSlot,
 };
+pub use preview::{preview, PlanPreview, Spread, VolunteerLoad};
 pub use week::{plan_week, MatchInput, PlannedAssignment, UnfilledTask, WeekPlanError, WeeklyPlan};
