@@ -374,7 +374,7 @@ fn row(get: &dyn Fn(usize) -> String, village: &Village) -> Result<Beneficiary, 
     let (address, phone, health) = (get(ADDRESS), get(PHONE), get(HEALTH));
     let (contact, relation, contact_phone) = (get(CONTACT), get(RELATION), get(CONTACT_PHONE));
     let family_contact =
-        (!contact.is_empty() || !contact_phone.is_empty()).then(|| FamilyContact {
+        (!contact.is_empty() || !contact_phone.is_empty()).then_some(FamilyContact {
             name: contact,
             relation,
             phone: contact_phone,
