@@ -8,7 +8,11 @@ use crate::components::notices::Notices;
 use crate::components::top_bar::TopBar;
 use crate::components::update_banner::UpdateBanner;
 use crate::i18n::{Lang, Msg};
+use crate::pages::beneficiaries::Beneficiaries;
 use crate::pages::coordinator::{Coordinator, CoordinatorTask};
+use crate::pages::new_task::{NewCampaign, NewTask};
+use crate::pages::plan::Plan;
+use crate::pages::volunteers::Volunteers;
 use crate::pages::{
     home::Home, join::Join, login::Login, not_found::NotFound, profile::Profile,
     schedule::Schedule, service::Service, task::VolunteerTask, volunteer::Volunteer,
@@ -123,6 +127,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/volunteer/service") view=Service/>
                     <Route path=path!("/coordinator") view=Coordinator/>
                     <Route path=path!("/coordinator/task/:id") view=CoordinatorTask/>
+                    <Route path=path!("/coordinator/beneficiaries") view=Beneficiaries/>
+                    <Route path=path!("/coordinator/plan") view=Plan/>
+                    <Route path=path!("/coordinator/new-task") view=NewTask/>
+                    <Route path=path!("/coordinator/campaign") view=NewCampaign/>
+                    <Route path=path!("/coordinator/volunteers") view=Volunteers/>
                     <Route path=path!("/join") view=Join/>
                     <Route path=path!("/login") view=Login/>
                 </Routes>

@@ -5,6 +5,7 @@ mod api;
 mod app;
 mod clock;
 mod components;
+mod files;
 mod i18n;
 mod pages;
 mod pwa;

@@ -10,9 +10,10 @@ use linli_core::sync::{MemoryStore, Mutation, Record, Role, Signup, SignupStatus
 use crate::app::{tr, Shell};
 use crate::components::notices::mutate_error_text;
 use crate::i18n::{
-    colon, date_time, duration_text, places_left, waitlisted_badge, when, Lang, Msg,
+    colon, date_time, duration_text, list_separator, places_left, waitlisted_badge, when, Lang, Msg,
 };
 use crate::sync::SyncEngine;
+use linli_core::matching::{suggest, MatchContext, Suggestions};
 
 /// How many tasks the list shows at once; the filter narrows it down.
 const LIST_LIMIT: usize = 60;
@@ -88,14 +89,14 @@ fn volunteers(view: &MemoryStore) -> Vec<Volunteer> {
     volunteers
 }
 
-fn is_coordinator(engine: &SyncEngine) -> bool {
+pub(crate) fn is_coordinator(engine: &SyncEngine) -> bool {
     matches!(
         engine.session.get().map(|s| s.actor.role),
         Some(Role::Coordinator(_))
     )
 }
 
-fn not_signed_in() -> AnyView {
+pub(crate) fn not_signed_in() -> AnyView {
     view! {
         <section class="area coordinator">
             <h1>{tr(Msg::CoordinatorTitle)}</h1>
@@ -103,6 +104,67 @@ fn not_signed_in() -> AnyView {
         </section>
     }
     .into_any()
+}
+
+/// How many suggestions a task page shows, and how many of those who cannot go.
+const SUGGESTIONS_SHOWN: usize = 10;
+const NOT_ELIGIBLE_SHOWN: usize = 30;
+
+/// The core's ranked candidates for `task` over this coordinator's copy, with the reasons the
+/// others cannot go. Volunteers already on the task are left out: they are listed above.
+fn suggestions(view: &MemoryStore, task: &Task) -> Suggestions {
+    let Some(input) = crate::pages::plan::match_input(view) else {
+        return Suggestions::default();
+    };
+    let on_task: Vec<&VolunteerId> = input
+        .commitments
+        .iter()
+        .filter(|c| c.task == task.id)
+        .map(|c| &c.volunteer)
+        .collect();
+    let others: Vec<Volunteer> = input
+        .volunteers
+        .iter()
+        .filter(|v| !on_task.contains(&&v.id))
+        .cloned()
+        .collect();
+    let ctx = MatchContext::new(
+        &input.village,
+        &input.beneficiaries,
+        &input.commitments,
+        &input.history,
+    );
+    suggest(&ctx, &others, task, SUGGESTIONS_SHOWN)
+}
+
+/// A new id for something this device creates: random, so two coordinators working offline
+/// never pick the same one.
+pub(crate) fn new_id(prefix: &str) -> String {
+    let uuid = window()
+        .crypto()
+        .map(|c| c.random_uuid())
+        .unwrap_or_else(|_| format!("{:x}", (js_sys::Math::random() * 1e15) as u64));
+    let short: String = uuid
+        .chars()
+        .filter(|c| c.is_ascii_hexdigit())
+        .take(10)
+        .collect();
+    format!("{prefix}-{short}")
+}
+
+/// The coordinator's places, on every page of the workspace.
+#[component]
+pub fn CoordinatorNav() -> impl IntoView {
+    view! {
+        <nav class="coordinator-nav" aria-label=tr(Msg::CoordinatorTitle)>
+            <A href="/coordinator" exact=true>{tr(Msg::TasksTitle)}</A>
+            <A href="/coordinator/beneficiaries">{tr(Msg::NavBeneficiaries)}</A>
+            <A href="/coordinator/new-task">{tr(Msg::NavNewTask)}</A>
+            <A href="/coordinator/campaign">{tr(Msg::NavCampaign)}</A>
+            <A href="/coordinator/plan">{tr(Msg::NavPlan)}</A>
+            <A href="/coordinator/volunteers">{tr(Msg::VolunteersTitle)}</A>
+        </nav>
+    }
 }
 
 #[component]
@@ -139,6 +201,7 @@ pub fn Coordinator() -> impl IntoView {
         }
         view! {
             <section class="area coordinator">
+                <CoordinatorNav/>
                 <h1>{tr(Msg::CoordinatorTitle)}</h1>
                 <label class="filter">
                     <span>{tr(Msg::TasksTitle)}</span>
@@ -276,8 +339,49 @@ pub fn CoordinatorTask() -> impl IntoView {
             })
             .collect_view();
         let task_for_assign = task.id.clone();
+        let suggestions = engine.view.with(|v| suggestions(v, &task));
+        let suggestion_rows = suggestions
+            .candidates
+            .into_iter()
+            .map(|c| {
+                let name = name_of(&c.volunteer);
+                let score = c.score.clone();
+                let total = score.total;
+                let (task, volunteer) = (task.id.clone(), c.volunteer.clone());
+                view! {
+                    <li class="suggestion" data-testid=format!("suggestion-{}", c.volunteer.as_str())>
+                        <strong data-user-text="">{name}</strong>
+                        <span class="badge">{total}</span>
+                        <span class="task-fit" data-testid="suggestion-reasons">
+                            {move || if lang.get() == Lang::Zh { score.summary_zh() } else { score.summary_en() }}
+                        </span>
+                        <button type="button" class="primary" data-testid="assign-suggested"
+                            on:click=move |_| act(Mutation::Assign { task: task.clone(), volunteer: volunteer.clone() })>
+                            {tr(Msg::AssignButton)}
+                        </button>
+                    </li>
+                }
+            })
+            .collect_view();
+        let not_eligible_rows = suggestions
+            .ineligible
+            .into_iter()
+            .take(NOT_ELIGIBLE_SHOWN)
+            .map(|(volunteer, reasons)| {
+                let name = name_of(&volunteer);
+                view! {
+                    <li data-testid=format!("not-eligible-{}", volunteer.as_str())>
+                        <span data-user-text="">{name}</span> " · "
+                        <span class="note">
+                            {move || reasons.iter().map(|r| if lang.get() == Lang::Zh { r.zh() } else { r.en() }).collect::<Vec<_>>().join(list_separator(lang.get()))}
+                        </span>
+                    </li>
+                }
+            })
+            .collect_view();
         view! {
             <section class="area coordinator task-page" data-testid="coordinator-task">
+                <CoordinatorNav/>
                 <A href="/coordinator">{tr(Msg::BackToTasks)}</A>
                 <h1 data-user-text="">{task.title.clone()}</h1>
                 <p class="task-when">{move || when(lang.get(), task.start, task.end)}</p>
@@ -287,6 +391,12 @@ pub fn CoordinatorTask() -> impl IntoView {
                 <ul class="signups">{rows}</ul>
                 <h2>{tr(Msg::ServiceRecordsTitle)}</h2>
                 <ul class="service-records" data-testid="coordinator-service">{service_rows}</ul>
+                <h2>{tr(Msg::SuggestionsTitle)}</h2>
+                <ol class="suggestions" data-testid="suggestions">{suggestion_rows}</ol>
+                <details class="not-eligible">
+                    <summary>{tr(Msg::NotEligibleTitle)}</summary>
+                    <ul>{not_eligible_rows}</ul>
+                </details>
                 <h2>{tr(Msg::AssignVolunteer)}</h2>
                 <p class="form-error" role="alert" data-testid="action-error">{move || error.get()}</p>
                 <div class="assign">

@@ -1,10 +1,14 @@
+pub mod beneficiaries;
 pub mod coordinator;
 pub mod home;
 pub mod join;
 pub mod login;
+pub mod new_task;
 pub mod not_found;
+pub mod plan;
 pub mod profile;
 pub mod schedule;
 pub mod service;
 pub mod task;
 pub mod volunteer;
+pub mod volunteers;

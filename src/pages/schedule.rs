@@ -4,7 +4,6 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use linli_core::model::{Task, VolunteerId};
 use linli_core::sync::{MemoryStore, Record, Role, SignupStatus};
-use wasm_bindgen::JsCast;
 
 use crate::app::{tr, Shell};
 use crate::components::reminders::Reminders;
@@ -30,20 +29,6 @@ fn my_tasks(view: &MemoryStore, me: &VolunteerId) -> Vec<(Task, SignupStatus)> {
     mine
 }
 
-/// Hands the calendar file to the browser as a download.
-fn download(filename: &str, text: &str) -> Result<(), wasm_bindgen::JsValue> {
-    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
-    let bag = web_sys::BlobPropertyBag::new();
-    bag.set_type("text/calendar;charset=utf-8");
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &bag)?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
-    let link: web_sys::HtmlAnchorElement = document().create_element("a")?.dyn_into()?;
-    link.set_href(&url);
-    link.set_download(filename);
-    link.click();
-    web_sys::Url::revoke_object_url(&url)
-}
-
 fn export(view: &MemoryStore, tasks: &[&Task], filename: &str) {
     let village = view.records().find_map(|(_, r)| match r {
         Record::Village(v) => Some(v.clone()),
@@ -51,7 +36,7 @@ fn export(view: &MemoryStore, tasks: &[&Task], filename: &str) {
     });
     if let Some(village) = village {
         let ics = linli_core::ics::calendar(&village, tasks, crate::clock::utc_now());
-        if let Err(err) = download(filename, &ics) {
+        if let Err(err) = crate::files::download(filename, "text/calendar;charset=utf-8", &ics) {
             leptos::logging::warn!("calendar export failed: {err:?}");
         }
     }

@@ -256,6 +256,55 @@ impl SyncEngine {
         Ok(outcome)
     }
 
+    /// Makes several changes at once (a campaign, a weekly plan): one check, one write to local
+    /// storage, one push. Each gets its own result; refused ones are not queued.
+    pub fn mutate_all(&self, mutations: Vec<Mutation>) -> Vec<Result<Outcome, MutateError>> {
+        self.reload();
+        let Some(actor) = self.actor() else {
+            return mutations
+                .iter()
+                .map(|_| Err(MutateError::NotSignedIn))
+                .collect();
+        };
+        let before = self
+            .state
+            .with_value(|s| (s.replica.pending.len(), s.replica.next_mutation_id));
+        let results = self
+            .state
+            .try_update_value(|state| {
+                state
+                    .replica
+                    .mutate_all(&actor, mutations, Some(device_time()))
+            })
+            .unwrap_or_default();
+        let mut results: Vec<Result<Outcome, MutateError>> = results
+            .into_iter()
+            .map(|r| {
+                r.map_err(|e| match e {
+                    ApplyError::Rejected(r) => MutateError::Refused(r),
+                    ApplyError::Store(_) => MutateError::StorageFull,
+                })
+            })
+            .collect();
+        if let Err(err) = self.save() {
+            // Not stored means not made: take them all back off the queue.
+            self.state.update_value(|state| {
+                state.replica.pending.truncate(before.0);
+                state.replica.next_mutation_id = before.1;
+            });
+            for r in &mut results {
+                if r.is_ok() {
+                    *r = Err(err.clone());
+                }
+            }
+            return results;
+        }
+        self.refresh();
+        let engine = *self;
+        set_timeout(move || engine.sync_now(), DEBOUNCE);
+        results
+    }
+
     /// Signs this device in as someone else (after joining or a coordinator's login): the
     /// snapshot of the previous user is discarded and pulled afresh.
     pub fn sign_in(&self, session: Session) {
@@ -322,6 +371,15 @@ impl SyncEngine {
                     s.last_synced = Some(local_hour_minute());
                 });
                 self.accept(&response);
+                // A request carries at most 100 changes: when all it carried went through and
+                // more are queued (a weekly plan), send the next ones now, not in 30 seconds.
+                let all_taken = request
+                    .mutations
+                    .last()
+                    .is_some_and(|m| response.last_mutation_id >= m.id);
+                if all_taken && self.state.with_value(|s| !s.replica.pending.is_empty()) {
+                    self.again.set_value(true);
+                }
             }
             Err(ApiFailure::Unauthorized) => {
                 // Keep the pending queue: after signing in again it is pushed as it is.

@@ -4,11 +4,14 @@
 //!   build the release PWA, run `linli-server`.
 //! - `cargo xtask test`: every check and test; ends with `N passed, N failed`.
 //! - `cargo xtask bench`: benchmarks with baselines measured in the same run.
+//! - `cargo xtask fuzz [--seconds N] [--examples N] [--cases N]`: schemathesis against the real
+//!   server's OpenAPI document, and the property tests with many cases (bounded in time).
 //! - `cargo xtask bundle-size`: gzip size of what a phone downloads on first visit.
 //! - `cargo xtask lighthouse`: Lighthouse accessibility and performance scores of the
 //!   volunteer's pages (mobile emulation), with the failing accessibility audits.
 
 mod bench;
+mod fuzz;
 mod lighthouse;
 mod pwa;
 mod run;
@@ -25,15 +28,20 @@ fn main() -> ExitCode {
         Some("test") => test::run_all(),
         Some("bundle-size") => bundle_size(),
         Some("bench") => bench::run(),
+        Some("fuzz") => fuzz::run(&args[1..]),
         Some("lighthouse") => lighthouse::run(),
         Some("build") => tools::ensure_build_tools().and_then(|tools| pwa::build(&tools).map(drop)),
         _ => {
             eprintln!(
-                "usage: cargo xtask <serve|test|bench|bundle-size|lighthouse|build>\n\
+                "usage: cargo xtask <serve|test|bench|fuzz|bundle-size|lighthouse|build>\n\
                  \n  serve [--port N] [--bind ADDR] [--db PATH] [--demo]\
                  \n        install missing tools, build the PWA, run the server (default :8080)\
                  \n  test  fmt, clippy, every test, end-to-end in headless Chromium\
                  \n  bench benchmarks (criterion, scipy baseline, wasm in Chromium)\
+                 \n  fuzz [--seconds N] [--examples N] [--cases N]\
+                 \n        schemathesis against the release server's OpenAPI document (N s per\
+                 \n        run, default 120; N examples per operation, default 200), then the\
+                 \n        property tests with N cases (default 20000)\
                  \n  bundle-size  gzip size of the first load\
                  \n  lighthouse   accessibility and performance of the volunteer's pages\
                  \n               (mobile); reuses dist/ and the release server if built\

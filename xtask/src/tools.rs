@@ -257,3 +257,39 @@ pub fn ensure_python_packages() -> Result<(), String> {
             .args(["scipy", "icalendar"]),
     )
 }
+
+/// Pinned so a run is reproducible: checks and their names change between releases.
+pub const SCHEMATHESIS_VERSION: &str = "4.32.5";
+
+/// Schemathesis, the OpenAPI fuzzer of `cargo xtask fuzz`, installed from PyPI into
+/// `.tools/python` like the oracle tests' packages (run it with [`python_path`] as `PYTHONPATH`).
+pub fn ensure_schemathesis() -> Result<(), String> {
+    let installed = Command::new("python3")
+        .args(["-c", "import schemathesis; print(schemathesis.__version__)"])
+        .env("PYTHONPATH", python_path())
+        .output()
+        .is_ok_and(|o| {
+            o.status.success() && String::from_utf8_lossy(&o.stdout).trim() == SCHEMATHESIS_VERSION
+        });
+    if installed {
+        step(&format!(
+            "python3 schemathesis {SCHEMATHESIS_VERSION}: installed"
+        ));
+        return Ok(());
+    }
+    if output("python3", &["-m", "pip", "--version"]).is_none() {
+        return Err(
+            "python3 has no pip. Run:\n    sudo apt-get install -y python3-pip\n\
+             then run `cargo xtask fuzz` again."
+                .into(),
+        );
+    }
+    let target = local_tools().join("python");
+    run(
+        &format!("installing schemathesis {SCHEMATHESIS_VERSION} into .tools/python (pip)"),
+        Command::new("python3")
+            .args(["-m", "pip", "install", "--quiet", "--upgrade", "--target"])
+            .arg(&target)
+            .arg(format!("schemathesis=={SCHEMATHESIS_VERSION}")),
+    )
+}

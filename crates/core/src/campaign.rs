@@ -115,7 +115,8 @@ impl TaskTemplate {
         ]
     }
 
-    fn task(
+    /// One task from the template on `date`, for `beneficiary` if given.
+    pub fn task(
         &self,
         id: TaskId,
         date: NaiveDate,

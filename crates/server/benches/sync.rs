@@ -138,6 +138,7 @@ async fn device(
         schema_version: SCHEMA_VERSION,
         cookie,
         mutations,
+        acked_mutation_id: None,
     };
     let pushed = |id: u64, mutation: &Mutation| PushedMutation {
         id,
@@ -312,6 +313,7 @@ fn pull_after_one_change(total: usize, iterations: usize) -> (Duration, Duration
         schema_version: SCHEMA_VERSION,
         cookie,
         mutations,
+        acked_mutation_id: None,
     };
     // Initial resets (not measured).
     let mut reader_cookie = Some(

@@ -11,12 +11,50 @@ use linli_core::sync::protocol::{
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::error::ApiError;
 use crate::http::AppState;
 use crate::storage::{
     JoinError, LoginError, LoginResponse, StorageError, SyncError, MAX_TOKEN_CHARS,
 };
+
+/// The characters a `client_id` may not hold: control characters and white space (exactly
+/// Rust's `char::is_control` and `char::is_whitespace`, which `check_limits` applies), as
+/// inclusive ranges. The OpenAPI document's pattern is made from the same list.
+const CLIENT_ID_EXCLUDED: [(char, char); 8] = [
+    ('\u{0}', '\u{20}'),
+    ('\u{7f}', '\u{a0}'),
+    ('\u{1680}', '\u{1680}'),
+    ('\u{2000}', '\u{200a}'),
+    ('\u{2028}', '\u{2029}'),
+    ('\u{202f}', '\u{202f}'),
+    ('\u{205f}', '\u{205f}'),
+    ('\u{3000}', '\u{3000}'),
+];
+
+/// `client_id` as a JSON Schema (ECMA-262) pattern.
+pub fn client_id_pattern() -> String {
+    let class: String = CLIENT_ID_EXCLUDED
+        .iter()
+        .map(|&(from, to)| {
+            if from == to {
+                format!("\\u{:04x}", u32::from(from))
+            } else {
+                format!("\\u{:04x}-\\u{:04x}", u32::from(from), u32::from(to))
+            }
+        })
+        .collect();
+    format!("^[^{class}]+$")
+}
+
+/// A join's `request_id`: 16-64 printable ASCII characters without spaces (the app sends a
+/// UUID). Checked before the storage sees it, so what the document promises is what is taken.
+pub const REQUEST_ID_PATTERN: &str = "^[!-~]{16,64}$";
+
+fn valid_request_id(id: &str) -> bool {
+    (16..=64).contains(&id.len()) && id.bytes().all(|b| (b'!'..=b'~').contains(&b))
+}
 
 /// `POST /api/v1/login`'s body.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -40,8 +78,47 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     })
 }
 
+/// Reads a sync request. JSON Schema, and so the OpenAPI document, counts a number with no
+/// fraction (`2.0`) as an integer, but serde reads `u32`/`u64` only from integer literals: such
+/// numbers are made integers first, everywhere except inside mutations' `args` (each mutation's
+/// own types decide those, and they stay exactly as sent).
+fn parse_sync_request(body: &[u8]) -> Result<SyncRequest, ApiError> {
+    let mut value: Value = parse_json(body)?;
+    integral_floats_to_integers(&mut value);
+    serde_json::from_value(value).map_err(|e| ApiError::BadRequest {
+        code: "invalid_body",
+        message: format!("cannot read the request body: {e}"),
+    })
+}
+
+fn integral_floats_to_integers(value: &mut Value) {
+    // 2^64 as a float: every integral float below it fits a u64.
+    const TWO_TO_64: f64 = 18_446_744_073_709_551_616.0;
+    match value {
+        Value::Number(n) => {
+            if let Some(f) = n.as_f64().filter(|f| n.is_f64() && f.fract() == 0.0) {
+                if (0.0..TWO_TO_64).contains(&f) {
+                    // In range and integral: the conversion is exact.
+                    *value = Value::from(f as u64);
+                } else if (-9.223_372_036_854_776e18..0.0).contains(&f) {
+                    *value = Value::from(f as i64);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_floats_to_integers),
+        Value::Object(map) => {
+            for (key, item) in map.iter_mut() {
+                if key != "args" {
+                    integral_floats_to_integers(item);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
 /// The token of `Authorization: Bearer <token>`.
-fn bearer(headers: &HeaderMap) -> Result<String, ApiError> {
+pub(crate) fn bearer(headers: &HeaderMap) -> Result<String, ApiError> {
     let missing =
         || ApiError::Unauthorized("an Authorization: Bearer <token> header is required".into());
     let value = headers
@@ -139,7 +216,7 @@ pub async fn sync(
     body: Bytes,
 ) -> Result<Json<SyncResponse>, ApiError> {
     let token = bearer(&headers)?;
-    let request: SyncRequest = parse_json(&body)?;
+    let request = parse_sync_request(&body)?;
     crate::storage::check_limits(&request)?;
     let storage = state.storage.clone();
     let response = blocking(move || Ok(storage.sync(&token, &request)?)).await?;
@@ -163,6 +240,16 @@ pub async fn join(
     body: Bytes,
 ) -> Result<Json<JoinResponse>, ApiError> {
     let request: JoinRequest = parse_json(&body)?;
+    if request
+        .request_id
+        .as_deref()
+        .is_some_and(|id| !valid_request_id(id))
+    {
+        return Err(ApiError::BadRequest {
+            code: "invalid_profile",
+            message: "request_id must be 16-64 printable ASCII characters without spaces".into(),
+        });
+    }
     let storage = state.storage.clone();
     let response = blocking(move || Ok(storage.join(&request)?)).await?;
     Ok(Json(response))
@@ -177,4 +264,73 @@ pub async fn login(
     let storage = state.storage.clone();
     let response = blocking(move || Ok(storage.login(&request.code)?)).await?;
     Ok(Json(response))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_client_id_pattern_excludes_exactly_what_check_limits_refuses() {
+        let excluded = |c: char| {
+            CLIENT_ID_EXCLUDED
+                .iter()
+                .any(|&(from, to)| (from..=to).contains(&c))
+        };
+        for c in (0..=0x10ffff).filter_map(char::from_u32) {
+            assert_eq!(
+                excluded(c),
+                c.is_control() || c.is_whitespace(),
+                "U+{:04X}",
+                u32::from(c)
+            );
+        }
+        assert!(client_id_pattern().starts_with("^[^\\u0000-\\u0020\\u007f-\\u00a0\\u1680"));
+    }
+
+    #[test]
+    fn integral_floats_are_integers_outside_args() {
+        let body = br#"{"client_id": "p", "schema_version": 1.0, "cookie": 2856362715.0,
+            "mutations": [{"id": 3.0, "name": "sign_up", "args": {"places": 2.0}}]}"#;
+        let request = parse_sync_request(body).expect("integral floats are integers");
+        assert_eq!(request.schema_version, 1);
+        assert_eq!(request.cookie, Some(2_856_362_715));
+        assert_eq!(request.mutations[0].id, 3);
+        assert_eq!(request.mutations[0].args["places"], serde_json::json!(2.0));
+        for bad in [
+            &br#"{"client_id": "p", "schema_version": 1.5}"#[..],
+            br#"{"client_id": "p", "schema_version": -1.0}"#,
+            br#"{"client_id": "p", "schema_version": 1e300}"#,
+            br#"{"client_id": "p", "schema_version": 4294967296.0}"#,
+        ] {
+            let err = parse_sync_request(bad).expect_err("refused");
+            assert!(
+                matches!(
+                    err,
+                    ApiError::BadRequest {
+                        code: "invalid_body",
+                        ..
+                    }
+                ),
+                "{err:?}"
+            );
+        }
+        assert!(matches!(
+            parse_sync_request(b"{\"client_id\": "),
+            Err(ApiError::BadRequest {
+                code: "invalid_json",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn request_ids_are_printable_ascii_of_16_to_64() {
+        assert!(valid_request_id("3f1c2a9e-phone-join-0001"));
+        assert!(valid_request_id(&"a".repeat(64)));
+        assert!(!valid_request_id(&"a".repeat(65)));
+        assert!(!valid_request_id("short"));
+        assert!(!valid_request_id("has a space in it ok"));
+        assert!(!valid_request_id("ünïcödé-ünïcödé-ü"));
+    }
 }

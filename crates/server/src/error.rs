@@ -25,6 +25,12 @@ pub enum ApiError {
     /// A limit other than the body size was exceeded (413), e.g. `too_many_mutations`.
     #[error("{message}")]
     TooLarge { code: &'static str, message: String },
+    /// Too many requests (429 `rate_limited`), with a `Retry-After` header of whole seconds.
+    #[error("{what}: retry after {retry_after_secs} s")]
+    RateLimited {
+        what: &'static str,
+        retry_after_secs: u64,
+    },
 }
 
 impl ApiError {
@@ -37,6 +43,7 @@ impl ApiError {
             ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 
@@ -56,7 +63,16 @@ impl IntoResponse for ApiError {
         if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
         }
-        error_response(status, self.code(), &self.to_string())
+        let mut response = error_response(status, self.code(), &self.to_string());
+        if let ApiError::RateLimited {
+            retry_after_secs, ..
+        } = self
+        {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        }
+        response
     }
 }
 
@@ -101,7 +117,7 @@ pub fn code_for(status: StatusCode) -> &'static str {
         StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
         StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
         StatusCode::UNPROCESSABLE_ENTITY => "invalid_body",
-        StatusCode::TOO_MANY_REQUESTS => "too_many_requests",
+        StatusCode::TOO_MANY_REQUESTS => "rate_limited",
         StatusCode::SERVICE_UNAVAILABLE => "unavailable",
         s if s.is_server_error() => "internal",
         _ => "error",

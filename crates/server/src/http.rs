@@ -1,11 +1,13 @@
 //! The HTTP surface: the JSON API under `/api`, the PWA's files, and the headers every response
 //! carries (CSP, caching, JSON errors).
 
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
@@ -21,6 +23,7 @@ use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
 
 use crate::error::{code_for, error_response, ApiError};
+use crate::rate_limit::{RateLimiter, Taken};
 use crate::storage::{DatabaseHealth, Storage};
 
 /// Largest request body accepted, in bytes. A sync push of a week of offline work is a few KB;
@@ -32,6 +35,7 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub struct AppState {
     pub storage: Storage,
     pub site: Arc<Site>,
+    pub limits: Arc<RateLimiter>,
 }
 
 /// The built PWA (trunk's `dist/`), with `index.html` held in memory so deep links such as
@@ -100,13 +104,22 @@ fn inline_scripts(html: &str) -> Vec<&str> {
     found
 }
 
+/// The app and the API. Serve it with `into_make_service_with_connect_info::<SocketAddr>()`:
+/// the rate limits key on the peer's address (without it every client shares one bucket).
 pub fn router(state: AppState) -> Router {
+    // The endpoints that take a secret code: failed attempts are limited per client IP. The
+    // method router's `route_layer`, so a wrong method (405) or path is not an attempt.
+    let codes = || middleware::from_fn_with_state(state.clone(), limit_failed_attempts);
     let api = Router::new()
         .route("/health", get(health))
-        .route("/v1/sync", post(crate::api::sync))
-        .route("/v1/invite", post(crate::api::invite))
-        .route("/v1/join", post(crate::api::join))
-        .route("/v1/login", post(crate::api::login))
+        .route(
+            "/v1/sync",
+            post(crate::api::sync)
+                .route_layer(middleware::from_fn_with_state(state.clone(), limit_sync)),
+        )
+        .route("/v1/invite", post(crate::api::invite).route_layer(codes()))
+        .route("/v1/join", post(crate::api::join).route_layer(codes()))
+        .route("/v1/login", post(crate::api::login).route_layer(codes()))
         .route("/v1/openapi.json", get(openapi))
         .fallback(api_not_found);
     let dist = state.site.dist.clone();
@@ -150,6 +163,71 @@ async fn health(State(state): State<AppState>) -> Result<Json<Health>, ApiError>
         version: env!("CARGO_PKG_VERSION"),
         database,
     }))
+}
+
+/// The TCP peer's address; unspecified when the router runs without connection info (an
+/// in-process test), so every such request shares one bucket.
+fn client_ip(request: &Request) -> IpAddr {
+    request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip())
+}
+
+/// Limits failed `join`, `invite` and `login` attempts per client IP: an attempt is reserved
+/// before the handler runs and given back unless the answer is a client error (a wrong code,
+/// and also a malformed body or profile: with a valid code `join` checks the profile after the
+/// code, so its 400s would otherwise tell a guesser which code was right). Server errors are
+/// not the client's doing and are not counted. Logs the address, never the code.
+async fn limit_failed_attempts(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let ip = client_ip(&request);
+    let path = request.uri().path().to_owned();
+    let started = Instant::now();
+    let left = match state.limits.take_auth_attempt(ip, started) {
+        Taken::Allowed { left } => left,
+        Taken::Refused(limited) => {
+            tracing::warn!(%ip, %path, retry_after = limited.retry_after_secs,
+                "refused: too many failed code attempts from this address (guessing?)");
+            return ApiError::RateLimited {
+                what: "too many failed join, invite or login attempts from this address",
+                retry_after_secs: limited.retry_after_secs,
+            }
+            .into_response();
+        }
+    };
+    let response = next.run(request).await;
+    let status = response.status();
+    if status.is_client_error() {
+        if left == 0 {
+            tracing::warn!(%ip, %path, status = status.as_u16(),
+                "failed code attempt; this address is now limited (guessing?)");
+        } else {
+            tracing::info!(%ip, %path, status = status.as_u16(), left, "failed code attempt");
+        }
+    } else {
+        state.limits.auth_succeeded(ip, Instant::now());
+    }
+    response
+}
+
+/// Limits sync requests per bearer token. A request without a token goes on to get its 401.
+async fn limit_sync(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if let Ok(token) = crate::api::bearer(request.headers()) {
+        if let Taken::Refused(limited) = state.limits.take_sync(&token, Instant::now()) {
+            tracing::warn!(ip = %client_ip(&request), retry_after = limited.retry_after_secs,
+                "refused: too many sync requests with one token");
+            return ApiError::RateLimited {
+                what: "too many sync requests for this token",
+                retry_after_secs: limited.retry_after_secs,
+            }
+            .into_response();
+        }
+    }
+    next.run(request).await
 }
 
 async fn openapi() -> Json<serde_json::Value> {

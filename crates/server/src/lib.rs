@@ -9,6 +9,7 @@ pub mod error;
 pub mod http;
 pub mod match_cli;
 pub mod openapi;
+pub mod rate_limit;
 pub mod storage;
 
 use std::net::SocketAddr;
@@ -18,6 +19,7 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 
 use crate::http::{AppState, Site};
+use crate::rate_limit::{RateLimiter, RateLimits};
 use crate::storage::{Storage, StorageError};
 
 /// How `serve` was asked to run.
@@ -27,6 +29,7 @@ pub struct ServeConfig {
     pub database: PathBuf,
     pub dist: PathBuf,
     pub demo: bool,
+    pub rate_limits: RateLimits,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -63,6 +66,7 @@ pub async fn serve(
     let state = AppState {
         storage,
         site: Arc::new(Site::load(&config.dist)),
+        limits: Arc::new(RateLimiter::new(config.rate_limits)),
     };
     let listener = TcpListener::bind(config.bind)
         .await
@@ -78,7 +82,9 @@ pub async fn serve(
     }
     println!("listening on http://{addr}");
     tracing::info!(%addr, "listening");
-    axum::serve(listener, http::router(state))
+    // With the peer's address on every request: the rate limits key on it.
+    let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await?;
     tracing::info!("stopped");

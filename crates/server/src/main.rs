@@ -32,8 +32,24 @@ enum Command {
         /// Load the demo village (skipped if it is already in the database).
         #[arg(long, env = "LINLI_DEMO")]
         demo: bool,
+        /// Failed join, invite and login attempts allowed per client IP per
+        /// --auth-failure-window, then 429 until the window refills (0: no limit). Successes
+        /// are not counted. The IP is the TCP peer's: behind a reverse proxy, limit there.
+        #[arg(long, env = "LINLI_AUTH_FAILURE_LIMIT",
+              default_value_t = linli_server::rate_limit::RateLimits::DEFAULT_AUTH_FAILURES)]
+        auth_failure_limit: u32,
+        /// The window of --auth-failure-limit, in seconds.
+        #[arg(long, env = "LINLI_AUTH_FAILURE_WINDOW",
+              default_value_t = linli_server::rate_limit::RateLimits::DEFAULT_AUTH_FAILURE_WINDOW_SECS,
+              value_parser = clap::value_parser!(u64).range(1..))]
+        auth_failure_window: u64,
+        /// Sync requests allowed per token per minute, also the burst (0: no limit).
+        #[arg(long, env = "LINLI_SYNC_RATE_LIMIT",
+              default_value_t = linli_server::rate_limit::RateLimits::DEFAULT_SYNC_PER_MINUTE)]
+        sync_rate_limit: u32,
     },
-    /// Manage villages, coordinators, invites and tokens in the database (no server needed).
+    /// Manage villages, coordinators, invites and tokens, back up or restore the database (no
+    /// server needed).
     Admin {
         /// SQLite database file.
         #[arg(long, env = "LINLI_DB", default_value = "data/linli.sqlite3")]
@@ -101,6 +117,19 @@ enum AdminAction {
         #[arg(long)]
         village: String,
     },
+    /// Copy the database to a file, consistently, while the server runs (SQLite's online
+    /// backup). The file is replaced only once the copy is complete and checked.
+    Backup {
+        #[arg(long, value_name = "FILE")]
+        to: PathBuf,
+    },
+    /// Replace the database with a backup. Stop the server first: a running server keeps
+    /// writing to the file it opened. Devices catch up at their next sync; what they did after
+    /// the backup was taken is lost.
+    Restore {
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -109,6 +138,8 @@ enum AdminCliError {
     Admin(#[from] linli_server::storage::AdminError),
     #[error(transparent)]
     Storage(#[from] linli_server::storage::StorageError),
+    #[error(transparent)]
+    Backup(#[from] linli_server::storage::BackupError),
     #[error("{0}")]
     Usage(String),
 }
@@ -119,7 +150,7 @@ fn run_admin(db: &std::path::Path, action: AdminAction) -> ExitCode {
         Err(err) => {
             eprintln!("linli-server admin: {err}");
             match err {
-                AdminCliError::Storage(_) => ExitCode::FAILURE,
+                AdminCliError::Storage(_) | AdminCliError::Backup(_) => ExitCode::FAILURE,
                 _ => ExitCode::from(2),
             }
         }
@@ -127,8 +158,35 @@ fn run_admin(db: &std::path::Path, action: AdminAction) -> ExitCode {
 }
 
 fn admin(db: &std::path::Path, action: AdminAction) -> Result<(), AdminCliError> {
-    use linli_server::storage::{PrincipalRole, Storage};
-    let storage = Storage::open(db)?;
+    use linli_server::storage::{backup_database, restore_database, PrincipalRole, Storage};
+    // Backup and restore copy the file as it is: opening it as `Storage` first would migrate
+    // it (a restore target may be damaged, and must not be written before it is replaced).
+    let storage = match action {
+        AdminAction::Backup { to } => {
+            let report = backup_database(db, &to)?;
+            println!(
+                "backed up {} to {} ({} bytes, schema version {}, {} village(s))",
+                db.display(),
+                to.display(),
+                report.bytes,
+                report.schema_version,
+                report.villages
+            );
+            return Ok(());
+        }
+        AdminAction::Restore { from } => {
+            let report = restore_database(db, &from)?;
+            println!(
+                "restored {} from {} (schema version {}, {} village(s)); start the server again",
+                db.display(),
+                from.display(),
+                report.schema_version,
+                report.villages
+            );
+            return Ok(());
+        }
+        _ => Storage::open(db)?,
+    };
     match action {
         AdminAction::CreateVillage {
             id,
@@ -218,6 +276,9 @@ fn admin(db: &std::path::Path, action: AdminAction) -> Result<(), AdminCliError>
                 );
             }
         }
+        AdminAction::Backup { .. } | AdminAction::Restore { .. } => {
+            unreachable!("handled above, without opening the database")
+        }
     }
     Ok(())
 }
@@ -247,12 +308,20 @@ fn main() -> ExitCode {
             db,
             dist,
             demo,
+            auth_failure_limit,
+            auth_failure_window,
+            sync_rate_limit,
         } => runtime.block_on(linli_server::serve(
             ServeConfig {
                 bind: SocketAddr::new(bind, port),
                 database: db,
                 dist,
                 demo,
+                rate_limits: linli_server::rate_limit::RateLimits {
+                    auth_failures: auth_failure_limit,
+                    auth_failure_window: std::time::Duration::from_secs(auth_failure_window),
+                    sync_per_minute: sync_rate_limit,
+                },
             },
             shutdown_signal(),
         )),

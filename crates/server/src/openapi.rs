@@ -3,13 +3,40 @@
 
 use serde_json::{json, Value};
 
-use crate::storage::{MAX_ARG_STRING_CHARS, MAX_CLIENT_ID_CHARS, MAX_MUTATIONS_PER_REQUEST};
+use linli_core::sync::Mutation;
+
+use crate::api::{client_id_pattern, REQUEST_ID_PATTERN};
+use crate::http::MAX_BODY_BYTES;
+use crate::storage::{
+    MAX_ARG_STRING_CHARS, MAX_CLIENT_ID_CHARS, MAX_COOKIE, MAX_MUTATIONS_PER_REQUEST,
+};
 
 fn error_response(description: &str) -> Value {
     json!({
         "description": description,
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
     })
+}
+
+/// 429, with the seconds to wait in `Retry-After`.
+fn rate_limited(description: &str) -> Value {
+    json!({
+        "description": description,
+        "headers": {
+            "Retry-After": {
+                "required": true,
+                "description": "Seconds until a request may succeed",
+                "schema": {"type": "integer", "minimum": 1}
+            }
+        },
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    })
+}
+
+fn body_too_large() -> Value {
+    error_response(&format!(
+        "payload_too_large: the body is over {MAX_BODY_BYTES} bytes"
+    ))
 }
 
 fn json_body(schema: &str) -> Value {
@@ -57,10 +84,13 @@ pub fn document() -> Value {
                     "requestBody": json_body("SyncRequest"),
                     "responses": {
                         "200": ok("Mutations processed and the patch", "SyncResponse"),
-                        "400": error_response("invalid_json, invalid_body or invalid_client_id"),
+                        "400": error_response("invalid_json, invalid_body, invalid_client_id or invalid_cookie"),
                         "401": error_response("unauthorized: missing, unknown or revoked token"),
                         "403": error_response("client_id_in_use: the client_id belongs to another user"),
-                        "413": error_response("payload_too_large (body over 1 MiB) or too_many_mutations"),
+                        "413": error_response(&format!(
+                            "payload_too_large (body over {MAX_BODY_BYTES} bytes) or too_many_mutations \
+                             (over {MAX_MUTATIONS_PER_REQUEST})")),
+                        "429": rate_limited("rate_limited: too many sync requests with this token"),
                         "500": error_response("internal: nothing was committed"),
                         "503": error_response("unavailable: nothing was committed, retry later")
                     }
@@ -74,6 +104,8 @@ pub fn document() -> Value {
                         "200": ok("The village's name and groups", "InviteResponse"),
                         "400": error_response("invalid_json or invalid_body"),
                         "403": error_response("invalid_invite: unknown, expired or revoked"),
+                        "413": body_too_large(),
+                        "429": rate_limited("rate_limited: too many failed join, invite or login attempts from this address"),
                         "503": error_response("unavailable")
                     }
                 }
@@ -84,8 +116,10 @@ pub fn document() -> Value {
                     "requestBody": json_body("JoinRequest"),
                     "responses": {
                         "200": ok("The new volunteer and their token", "JoinResponse"),
-                        "400": error_response("invalid_json, invalid_body, invalid_profile (name or phone) or invalid_group"),
+                        "400": error_response("invalid_json, invalid_body, invalid_profile (name, phone or request_id) or invalid_group"),
                         "403": error_response("invalid_invite: unknown, expired or revoked"),
+                        "413": body_too_large(),
+                        "429": rate_limited("rate_limited: too many failed join, invite or login attempts from this address"),
                         "503": error_response("unavailable")
                     }
                 }
@@ -98,6 +132,8 @@ pub fn document() -> Value {
                         "200": ok("The coordinator's token", "LoginResponse"),
                         "400": error_response("invalid_json or invalid_body"),
                         "403": error_response("invalid_login_code: unknown, expired or already used"),
+                        "413": body_too_large(),
+                        "429": rate_limited("rate_limited: too many failed join, invite or login attempts from this address"),
                         "503": error_response("unavailable")
                     }
                 }
@@ -151,12 +187,16 @@ pub fn document() -> Value {
                     "required": ["client_id", "schema_version"],
                     "properties": {
                         "client_id": {"type": "string", "minLength": 1, "maxLength": MAX_CLIENT_ID_CHARS,
-                            "description": "Chosen once per device and user; bound to the first user that uses it"},
-                        "schema_version": {"type": "integer", "minimum": 0},
-                        "cookie": {"type": ["integer", "null"], "minimum": 0,
+                            "pattern": client_id_pattern(),
+                            "description": "Chosen once per device and user; bound to the first user that uses it. \
+                                No white space or control characters"},
+                        "schema_version": {"type": "integer", "minimum": 0, "maximum": u32::MAX},
+                        "cookie": {"type": ["integer", "null"], "minimum": 0, "maximum": MAX_COOKIE,
                             "description": "The cookie of the last response applied; null at first"},
                         "mutations": {"type": "array", "maxItems": MAX_MUTATIONS_PER_REQUEST,
-                            "items": {"$ref": "#/components/schemas/PushedMutation"}}
+                            "items": {"$ref": "#/components/schemas/PushedMutation"}},
+                        "acked_mutation_id": {"type": ["integer", "null"], "minimum": 0, "maximum": u64::MAX,
+                            "description": "The highest last_mutation_id this device has received (it dropped those mutations); a server restored from an older backup skips to it instead of waiting for them. Above 2^53 - 1: ignored"}
                     }
                 },
                 "PushedMutation": {
@@ -164,10 +204,18 @@ pub fn document() -> Value {
                     "additionalProperties": false,
                     "required": ["id", "name", "args"],
                     "properties": {
-                        "id": {"type": "integer", "minimum": 1, "description": "1, 2, 3... per client_id"},
-                        "name": {"enum": linli_core::sync::Mutation::NAMES},
-                        "args": {"type": "object",
-                            "description": format!("The mutation's arguments; strings at most {MAX_ARG_STRING_CHARS} characters")},
+                        "id": {"type": "integer", "minimum": 0, "maximum": u64::MAX,
+                            "description": "1, 2, 3... per client_id; an id at or below last_mutation_id (0 always) is skipped"},
+                        "name": {"type": "string", "examples": Mutation::NAMES,
+                            "description": format!("One of {}. Any other name is not an error of the request: \
+                                the mutation is rejected with invalid_args (and consumed)",
+                                Mutation::NAMES.join(", "))},
+                        "args": {
+                            "description": format!("The mutation's arguments, an object for every known \
+                                mutation. Arguments that do not fit the name, a text over \
+                                {MAX_ARG_STRING_CHARS} characters or a list over {} items anywhere in \
+                                them reject the mutation with invalid_args (and consume it), not the request",
+                                Mutation::MAX_LIST_ITEMS)},
                         "client_time": {"type": ["string", "null"], "description": "Informational; never used for ordering"}
                     }
                 },
@@ -236,10 +284,12 @@ pub fn document() -> Value {
                     "required": ["invite_code", "name", "phone"],
                     "properties": {
                         "invite_code": {"type": "string"},
-                        "name": {"type": "string", "minLength": 1, "maxLength": crate::storage::MAX_NAME_CHARS},
+                        "name": {"type": "string", "minLength": 1, "maxLength": crate::storage::MAX_NAME_CHARS,
+                            "pattern": "\\S", "description": "Not only white space; trimmed"},
                         "phone": {"type": "string", "description": "7-15 digits, optional +, - and spaces"},
                         "group": {"type": ["string", "null"], "description": "A village group id; default the first group"},
-                        "request_id": {"type": "string", "minLength": 16, "maxLength": 64, "description": "Made once per join by the phone; a retry with it returns the same volunteer"}
+                        "request_id": {"type": "string", "minLength": 16, "maxLength": 64, "pattern": REQUEST_ID_PATTERN,
+                            "description": "Made once per join by the phone (a UUID); a retry with it returns the same volunteer"}
                     }
                 },
                 "JoinResponse": {
@@ -269,4 +319,64 @@ pub fn document() -> Value {
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Schemathesis found that a schema-valid integer above `u64::MAX` (the document had no
+    /// maximum) got a 400: every integer a request may carry needs the bound of its Rust type.
+    #[test]
+    fn every_integer_in_a_request_has_a_maximum() {
+        let doc = document();
+        let schemas = &doc["components"]["schemas"];
+        let mut checked = 0;
+        for name in [
+            "SyncRequest",
+            "PushedMutation",
+            "InviteRequest",
+            "JoinRequest",
+            "LoginRequest",
+        ] {
+            let properties = schemas[name]["properties"]
+                .as_object()
+                .unwrap_or_else(|| panic!("{name} has properties"));
+            for (field, schema) in properties {
+                let is_integer = match &schema["type"] {
+                    Value::String(t) => t == "integer",
+                    Value::Array(types) => types.iter().any(|t| t == "integer"),
+                    _ => false,
+                };
+                if is_integer {
+                    assert!(
+                        schema["maximum"].is_u64() && schema["minimum"].is_u64(),
+                        "{name}.{field}: {schema}"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked >= 4, "{checked}");
+    }
+
+    #[test]
+    fn every_post_documents_the_limits_it_answers_with() {
+        let doc = document();
+        for path in [
+            "/api/v1/sync",
+            "/api/v1/invite",
+            "/api/v1/join",
+            "/api/v1/login",
+        ] {
+            let responses = &doc["paths"][path]["post"]["responses"];
+            for status in ["400", "413", "429"] {
+                assert!(responses[status].is_object(), "{path} {status}");
+            }
+            assert_eq!(
+                responses["429"]["headers"]["Retry-After"]["required"], true,
+                "{path}"
+            );
+        }
+    }
 }

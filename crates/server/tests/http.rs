@@ -336,3 +336,158 @@ async fn demo_flag_loads_the_demo_village_once() {
     let _ = again.kill();
     let _ = again.wait();
 }
+
+/// Cases for the fuzzing tests: a few hundred in the normal test run, as many as
+/// `LINLI_FUZZ_CASES` says under `cargo xtask fuzz`.
+fn fuzz_cases(default: u64) -> u64 {
+    std::env::var("LINLI_FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// A body for `path`: random bytes, a valid body with bytes flipped, inserted or cut, or a
+/// valid body with one field replaced by JSON of another shape.
+fn fuzz_body(rng: &mut linli_core::rng::SplitMix64, valid: &serde_json::Value) -> Vec<u8> {
+    use serde_json::{json, Value};
+    let junk = [
+        json!(null),
+        json!(-1),
+        json!(1e300),
+        json!(u64::MAX),
+        json!(9_007_199_254_740_993u64),
+        json!(""),
+        json!("\u{0}\u{202e}<script>"),
+        json!("x".repeat(70_000)),
+        json!([1, "a", null]),
+        json!({"id": 1, "name": "sign_up", "args": {"task": [[[]]]}}),
+        json!(vec![json!({"id": 1, "name": "sign_up", "args": {}}); 150]),
+        json!({"nested": {"deeper": [{"deepest": true}]}}),
+    ];
+    match rng.below(5) {
+        0 => (0..rng.below(300))
+            .map(|_| (rng.next_u64() & 0xff) as u8)
+            .collect(),
+        1 | 2 => {
+            let mut bytes = serde_json::to_vec(valid).expect("encode");
+            for _ in 0..=rng.below(4) {
+                if bytes.is_empty() {
+                    break;
+                }
+                let at = rng.index(bytes.len());
+                match rng.below(4) {
+                    0 => bytes[at] ^= 1 << rng.below(8),
+                    1 => {
+                        let tokens = b"{}[]\",:\\0-e9\xff";
+                        bytes.insert(at, tokens[rng.index(tokens.len())]);
+                    }
+                    2 => {
+                        bytes.remove(at);
+                    }
+                    _ => bytes.truncate(at),
+                }
+            }
+            bytes
+        }
+        3 => {
+            // 200 levels of nesting: deeper than serde_json's recursion limit.
+            let depth = 1 + rng.index(200);
+            let mut text = "[".repeat(depth);
+            text.push_str(&"]".repeat(depth));
+            text.into_bytes()
+        }
+        _ => {
+            let mut body = valid.clone();
+            if let Value::Object(map) = &mut body {
+                let keys: Vec<String> = map.keys().cloned().collect();
+                let value = rng.pick(&junk).cloned().unwrap_or(Value::Null);
+                if rng.chance(0.2) || keys.is_empty() {
+                    map.insert("unexpected".into(), value);
+                } else if let Some(key) = rng.pick(&keys) {
+                    map.insert(key.clone(), value);
+                }
+            }
+            serde_json::to_vec(&body).expect("encode")
+        }
+    }
+}
+
+/// Whatever the body, the API answers 2xx or 4xx, and every 4xx is the JSON error shape: the
+/// parse path (`parse_json`, `check_limits`, the handlers) never fails with a 5xx or a panic.
+#[tokio::test]
+async fn arbitrary_bodies_get_json_4xx_never_5xx() {
+    use serde_json::json;
+    let server = TestServer::start(&[
+        "--demo",
+        "--auth-failure-limit",
+        "0",
+        "--sync-rate-limit",
+        "0",
+    ]);
+    let joined = client()
+        .post(server.url("/api/v1/join"))
+        .json(&json!({"invite_code": "DEMO-2026", "name": "模糊", "phone": "13800000000"}))
+        .send()
+        .await
+        .expect("join");
+    assert_eq!(joined.status(), 200);
+    let joined: serde_json::Value = joined.json().await.expect("json");
+    let token = joined["token"].as_str().expect("token").to_owned();
+    let endpoints = [
+        (
+            "/api/v1/sync",
+            json!({"client_id": "fuzz-1", "schema_version": 1, "cookie": null, "mutations": [
+                {"id": 1, "name": "sign_up", "args": {"task": "t-0001"}, "client_time": null},
+                {"id": 2, "name": "save_visit_note", "args": {"task": "t-0001", "note": "好"}}]}),
+        ),
+        (
+            "/api/v1/join",
+            json!({"invite_code": "DEMO-2026", "name": "张三", "phone": "13800001111",
+                   "group": null, "request_id": "0123456789abcdef-fuzz"}),
+        ),
+        ("/api/v1/invite", json!({"invite_code": "DEMO-2026"})),
+        ("/api/v1/login", json!({"code": "not-a-code"})),
+    ];
+    let seed = std::env::var("LINLI_FUZZ_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2026);
+    let mut rng = linli_core::rng::SplitMix64::new(seed);
+    // At least enough that both refused and accepted bodies come up (checked below).
+    let cases = fuzz_cases(200).max(100);
+    let mut statuses = std::collections::BTreeMap::new();
+    for case in 0..cases {
+        let (path, valid) = &endpoints[rng.index(endpoints.len())];
+        let body = fuzz_body(&mut rng, valid);
+        let response = client()
+            .post(server.url(path))
+            .header("content-type", "application/json")
+            .bearer_auth(&token)
+            .body(body.clone())
+            .send()
+            .await
+            .expect("post");
+        let status = response.status().as_u16();
+        *statuses.entry(status).or_insert(0u64) += 1;
+        let shown = String::from_utf8_lossy(&body[..body.len().min(300)]).into_owned();
+        assert!(
+            status < 500,
+            "case {case} (LINLI_FUZZ_SEED={seed}): {status} for {path} {shown}"
+        );
+        if status >= 400 {
+            let (_, code, message) = error_code(response).await;
+            assert!(!code.is_empty() && !message.is_empty(), "case {case}");
+        } else {
+            let _: serde_json::Value = response.json().await.expect("a JSON answer");
+        }
+    }
+    // The generator must reach both sides: bodies that are refused and bodies that work.
+    assert!(statuses.contains_key(&400), "{statuses:?}");
+    assert!(statuses.contains_key(&200), "{statuses:?}");
+    let health = client()
+        .get(server.url("/api/health"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(health.status(), 200);
+}

@@ -186,6 +186,7 @@ impl Device {
             schema_version: SCHEMA_VERSION,
             cookie: self.cookie,
             mutations,
+            acked_mutation_id: None,
         }
     }
 

@@ -154,6 +154,34 @@ pub enum UnfilledReason {
     },
 }
 
+impl UnfilledReason {
+    pub fn zh(&self) -> String {
+        match self {
+            UnfilledReason::NoEligibleVolunteer => "没有符合条件的志愿者".into(),
+            UnfilledReason::TooFewEligibleVolunteers => "符合条件的志愿者不够".into(),
+            UnfilledReason::EligibleVolunteersBusy {
+                overlapping,
+                out_of_hours,
+            } => format!(
+                "符合条件的志愿者已有安排：{overlapping} 人同一时间有任务，{out_of_hours} 人本周时长已满"
+            ),
+        }
+    }
+
+    pub fn en(&self) -> String {
+        match self {
+            UnfilledReason::NoEligibleVolunteer => "nobody is eligible".into(),
+            UnfilledReason::TooFewEligibleVolunteers => "too few eligible volunteers".into(),
+            UnfilledReason::EligibleVolunteersBusy {
+                overlapping,
+                out_of_hours,
+            } => format!(
+                "the eligible volunteers are busy: {overlapping} at the same time, {out_of_hours} out of hours this week"
+            ),
+        }
+    }
+}
+
 /// A task whose places are not all filled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Unfilled {

@@ -68,11 +68,27 @@ impl Mutation {
         "save_visit_note",
     ];
 
+    /// The most items any list in a mutation's `args` may hold. The longest real list is a
+    /// volunteer's availability exceptions or a day's time ranges (a few dozen at most); the
+    /// limit keeps one pushed mutation from making the rules loop over a huge list (the
+    /// overlap and eligibility checks are quadratic in places).
+    pub const MAX_LIST_ITEMS: usize = 200;
+
     /// Reads a pushed mutation's `name` and `args`. The error text is fit to show a developer
-    /// (it names the bad field); users see the rejection's code instead.
+    /// (it names the bad field or the limit); users see the rejection's code instead.
     pub fn from_wire(name: &str, args: Value) -> Result<Mutation, String> {
         if !Self::NAMES.contains(&name) {
-            return Err(format!("unknown mutation {name:?}"));
+            // Cut the echoed name short: it is the client's text, of any length.
+            let shown: String = name.chars().take(64).collect();
+            return Err(format!("unknown mutation {shown:?}"));
+        }
+        let longest = longest_list(&args);
+        if longest > Self::MAX_LIST_ITEMS {
+            return Err(format!(
+                "a list of {longest} items in the arguments of {name} is longer than the limit \
+                 of {} items",
+                Self::MAX_LIST_ITEMS
+            ));
         }
         serde_json::from_value(serde_json::json!({ "name": name, "args": args }))
             .map_err(|e| format!("invalid arguments for {name}: {e}"))
@@ -103,5 +119,52 @@ impl Mutation {
             .ok()
             .and_then(|mut v| v.get_mut("args").map(Value::take))
             .unwrap_or(Value::Null)
+    }
+}
+
+/// The length of the longest list anywhere in `value` (0 when there is none).
+fn longest_list(value: &Value) -> usize {
+    match value {
+        Value::Array(items) => items
+            .iter()
+            .map(longest_list)
+            .max()
+            .unwrap_or(0)
+            .max(items.len()),
+        Value::Object(map) => map.values().map(longest_list).max().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_list_over_the_limit_is_refused_naming_the_limit() {
+        let skills = |n: usize| vec![json!("first_aid"); n];
+        let task = |n: usize| json!({"task": {"id": "t-1", "required_skills": skills(n)}});
+        let over = Mutation::from_wire("create_task", task(Mutation::MAX_LIST_ITEMS + 1))
+            .expect_err("over the limit");
+        assert!(over.contains("limit of 200 items"), "{over}");
+        assert!(over.contains("201"), "{over}");
+        // At the limit the list itself passes (the task is still incomplete, so the error is
+        // about a missing field, not the list).
+        let at = Mutation::from_wire("create_task", task(Mutation::MAX_LIST_ITEMS))
+            .expect_err("incomplete task");
+        assert!(!at.contains("limit"), "{at}");
+        // Nested lists count too.
+        let long = vec![0; 300];
+        let nested = json!({"task": {"deep": [long]}});
+        let err = Mutation::from_wire("create_task", nested).expect_err("nested");
+        assert!(err.contains("300 items"), "{err}");
+    }
+
+    #[test]
+    fn an_unknown_name_is_echoed_short() {
+        let name = "x".repeat(10_000);
+        let err = Mutation::from_wire(&name, json!({})).expect_err("unknown");
+        assert!(err.len() < 100, "{}", err.len());
     }
 }

@@ -27,6 +27,11 @@ pub struct SyncRequest {
     /// Pending mutations in id order (1, 2, 3, ... per client id).
     #[serde(default)]
     pub mutations: Vec<PushedMutation>,
+    /// The highest `last_mutation_id` this device has received: it has dropped every mutation
+    /// up to it and can never send them again. A server restored from an older backup has
+    /// forgotten some of them and, without this, would wait forever for the gap to fill.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acked_mutation_id: Option<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

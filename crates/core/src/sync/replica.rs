@@ -41,6 +41,11 @@ pub struct Replica {
     /// The server's verdicts on mutations that were rejected, for the user to read and dismiss.
     #[serde(default)]
     pub rejected: Vec<MutationResult>,
+    /// The highest `last_mutation_id` a response applied here carried: every mutation up to it
+    /// was dropped from `pending`. Sent with each request so a server restored from an older
+    /// backup stops waiting for them (they are in the backup, or lost with what came after it).
+    #[serde(default)]
+    pub acked_mutation_id: u64,
 }
 
 impl Replica {
@@ -52,6 +57,7 @@ impl Replica {
             pending: Vec::new(),
             next_mutation_id: 1,
             rejected: Vec::new(),
+            acked_mutation_id: 0,
         }
     }
 
@@ -69,14 +75,57 @@ impl Replica {
     /// mutation that no longer applies (the facts changed) simply shows no effect; the server's
     /// verdict will explain.
     pub fn view(&self, actor: &Actor) -> MemoryStore {
-        let mut store = self.confirmed();
+        let confirmed = self.confirmed();
+        let mut store = confirmed.clone();
+        // Applied in place, not on a copy each: a coordinator's copy of a village is thousands
+        // of records and a weekly plan queues hundreds of assignments. A refusal may leave
+        // partial writes, so then the view is rebuilt from the ones that applied.
+        let mut applied: Vec<&Mutation> = Vec::with_capacity(self.pending.len());
         for pending in &self.pending {
-            let mut attempt = store.clone();
-            if apply(&pending.mutation, actor, &mut attempt).is_ok() {
-                store = attempt;
+            if apply(&pending.mutation, actor, &mut store).is_ok() {
+                applied.push(&pending.mutation);
+            } else {
+                store = confirmed.clone();
+                for mutation in &applied {
+                    // Each applied before on exactly this state, so it applies again.
+                    let _ = apply(mutation, actor, &mut store);
+                }
             }
         }
         store
+    }
+
+    /// Records several mutations at once (a campaign's tasks, a weekly plan's assignments),
+    /// each checked against the view with the ones before it applied: the view is built once,
+    /// not once per mutation. Refused ones are not queued; the others are, in order.
+    pub fn mutate_all(
+        &mut self,
+        actor: &Actor,
+        mutations: Vec<Mutation>,
+        client_time: Option<String>,
+    ) -> Vec<Result<Outcome, ApplyError>> {
+        let mut view = self.view(actor);
+        let mut results = Vec::with_capacity(mutations.len());
+        for mutation in mutations {
+            match apply(&mutation, actor, &mut view) {
+                Ok(outcome) => {
+                    self.pending.push(PendingMutation {
+                        id: self.next_mutation_id,
+                        mutation,
+                        client_time: client_time.clone(),
+                    });
+                    self.next_mutation_id += 1;
+                    results.push(Ok(outcome));
+                }
+                Err(err) => {
+                    // A refusal may have left partial writes in `view`: start again from what
+                    // is queued.
+                    view = self.view(actor);
+                    results.push(Err(err));
+                }
+            }
+        }
+        results
     }
 
     /// Records a new local mutation after checking it against the current view: one the rules
@@ -117,6 +166,7 @@ impl Replica {
                     client_time: p.client_time.clone(),
                 })
                 .collect(),
+            acked_mutation_id: (self.acked_mutation_id > 0).then_some(self.acked_mutation_id),
         }
     }
 
@@ -160,6 +210,7 @@ impl Replica {
         self.snapshot = snapshot.into_iter().collect();
         self.cookie = Some(response.cookie);
         self.pending.retain(|p| p.id > response.last_mutation_id);
+        self.acked_mutation_id = self.acked_mutation_id.max(response.last_mutation_id);
         // A new client id's counter must stay above what the server has seen.
         self.next_mutation_id = self.next_mutation_id.max(response.last_mutation_id + 1);
         self.rejected.extend(
@@ -173,5 +224,47 @@ impl Replica {
         let excess = self.rejected.len().saturating_sub(MAX_KEPT_REJECTIONS);
         self.rejected.drain(..excess);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(cookie: u64, last: u64) -> SyncResponse {
+        SyncResponse {
+            cookie,
+            last_mutation_id: last,
+            reset: false,
+            patch: Vec::new(),
+            results: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_request_carries_the_highest_acknowledged_id_and_it_never_goes_back() {
+        let mut device = Replica::new("phone-1");
+        // Nothing acknowledged yet: the field is left out (an older server refuses it).
+        assert_eq!(device.sync_request().acked_mutation_id, None);
+        let json = serde_json::to_value(device.sync_request()).expect("encode");
+        assert!(json.get("acked_mutation_id").is_none(), "{json}");
+        device.apply_response(&response(5, 7)).expect("apply");
+        assert_eq!(device.sync_request().acked_mutation_id, Some(7));
+        // A delayed reply with an older cookie is ignored, its id too; a newer reply with a lower
+        // id (a server restored from a backup) does not lower it either.
+        device.apply_response(&response(4, 9)).expect("apply");
+        device.apply_response(&response(6, 3)).expect("apply");
+        assert_eq!(device.sync_request().acked_mutation_id, Some(7));
+    }
+
+    #[test]
+    fn a_replica_stored_before_the_field_existed_still_loads() {
+        let mut stored = serde_json::to_value(Replica::new("phone-1")).expect("encode");
+        stored
+            .as_object_mut()
+            .expect("object")
+            .remove("acked_mutation_id");
+        let replica: Replica = serde_json::from_value(stored).expect("decode");
+        assert_eq!(replica.acked_mutation_id, 0);
     }
 }

@@ -2,6 +2,7 @@
 //! backing store can later become PostgreSQL for districts that run several server instances.
 
 mod auth;
+mod backup;
 mod sync;
 mod tx_store;
 
@@ -10,6 +11,7 @@ pub use auth::{
     PrincipalRole, TokenRow, DEMO_COORDINATOR, DEMO_INVITE_CODE, LOGIN_CODE_SECONDS,
     MAX_NAME_CHARS,
 };
+pub use backup::{backup_database, restore_database, BackupError, CopyReport};
 pub use sync::{
     check_limits, SyncError, MAX_ARG_STRING_CHARS, MAX_CLIENT_ID_CHARS, MAX_COOKIE,
     MAX_MUTATIONS_PER_REQUEST, MAX_TOKEN_CHARS,

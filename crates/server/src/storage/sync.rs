@@ -201,6 +201,26 @@ impl Storage {
             // Push: every mutation exactly once, in id order.
             let mut store = TxStore::new(&tx, village, version + 1).with_clock(now);
             let mut last = client.last_mutation_id;
+            // A device that was told its mutations up to `acked` were processed has dropped
+            // them. If the database no longer has them (restored from an older backup), they
+            // can never arrive: waiting for them would block the device's queue forever, so skip
+            // past them. Their effects are in the backup or gone with everything after it.
+            // Above 2^53 - 1 is not an id this server gave out: ignored.
+            if let Some(acked) = request
+                .acked_mutation_id
+                .filter(|a| *a <= MAX_COOKIE)
+                .and_then(|a| i64::try_from(a).ok())
+                .filter(|a| *a > last)
+            {
+                tracing::warn!(
+                    client_id = %request.client_id,
+                    stored = last,
+                    acked,
+                    "a device had mutations acknowledged that the database does not record \
+                     (restored from a backup?): skipping to its acknowledged id"
+                );
+                last = acked;
+            }
             let mut results = Vec::new();
             let mut pushed: Vec<_> = request.mutations.iter().collect();
             pushed.sort_by_key(|m| m.id);
