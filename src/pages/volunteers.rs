@@ -96,7 +96,8 @@ pub fn search<'a>(list: &'a [Entry], needle: &str, limit: usize) -> (Vec<&'a Ent
     (shown, total)
 }
 
-const SHOWN: usize = 100;
+/// Rows shown at once: a screenful; typing more narrows it (the count says how many match).
+const SHOWN: usize = 50;
 
 #[component]
 pub fn Volunteers() -> impl IntoView {
@@ -132,14 +133,19 @@ fn VolunteerList() -> impl IntoView {
             <p class="note" data-testid="volunteer-count">{move || found.with(|(_, total)| total.to_string())}</p>
             <table class="register" data-testid="volunteer-list">
                 <tbody>
-                    {move || found.get().0.into_iter().map(|e| view! {
-                        <tr data-testid=format!("volunteer-{}", e.id.as_str())>
-                            <td data-user-text="">{e.name.clone()}</td>
-                            <td data-user-text="">{e.phone.clone()}</td>
-                            <td data-user-text="">{e.group.clone()}</td>
-                            <td>{move || if lang.get() == Lang::Zh { e.skills_zh.clone() } else { e.skills_en.clone() }}</td>
-                        </tr>
-                    }).collect_view()}
+                    // Keyed: a row still in the result after a keystroke is kept, not rebuilt.
+                    <For
+                        each=move || found.get().0
+                        key=|e| e.id.clone()
+                        children=move |e| view! {
+                            <tr data-testid=format!("volunteer-{}", e.id.as_str())>
+                                <td data-user-text="">{e.name.clone()}</td>
+                                <td data-user-text="">{e.phone.clone()}</td>
+                                <td data-user-text="">{e.group.clone()}</td>
+                                <td>{move || if lang.get() == Lang::Zh { e.skills_zh.clone() } else { e.skills_en.clone() }}</td>
+                            </tr>
+                        }
+                    />
                 </tbody>
             </table>
         </section>

@@ -64,11 +64,50 @@ pub fn run() -> Result<(), String> {
     .current_dir(root().join("crates").join("core"));
     summary.extend(collect(&mut wasm)?);
 
+    summary.extend(coordinator_in_browser(&build_tools)?);
+
     println!("\n==> summary");
     for line in &summary {
         println!("{line}");
     }
     Ok(())
+}
+
+/// The coordinator's workspace timed in headless Chromium against the real server: the weekly
+/// plan of the demo district (2,000 volunteers x 600 tasks) and the volunteer search over
+/// 5,000 volunteers (`tests/e2e/coordinator-bench.mjs`).
+fn coordinator_in_browser(build_tools: &tools::BuildTools) -> Result<Vec<String>, String> {
+    step("coordinator's workspace in the browser (release app, real server, demo district)");
+    tools::ensure_e2e_packages()?;
+    let dist = crate::pwa::build(build_tools)?;
+    let binary = crate::pwa::build_server()?;
+    let mut kept = Vec::new();
+    for (what, extra) in [
+        ("plan", vec!["--demo-size", "district"]),
+        (
+            "filter",
+            vec!["--demo-size", "district", "--demo-volunteers", "5000"],
+        ),
+    ] {
+        let work = crate::pwa::target_dir()
+            .join("coordinator-bench")
+            .join(what);
+        let _ = std::fs::remove_dir_all(&work);
+        let site = work.join("dist");
+        crate::test::copy_dir(&dist, &site).map_err(|e| format!("cannot copy the app: {e}"))?;
+        let db = work.join("linli.sqlite3");
+        let server = crate::test::Server::start_with(&binary, &db, &site, &extra)?;
+        let mut node = Command::new("node");
+        node.arg("coordinator-bench.mjs")
+            .env("LINLI_BASE_URL", &server.base_url)
+            .env("LINLI_SERVER_BIN", &binary)
+            .env("LINLI_DB", &db)
+            .env("BENCH_WHAT", what)
+            .current_dir(root().join("tests").join("e2e"));
+        kept.extend(collect(&mut node)?);
+        drop(server);
+    }
+    Ok(kept)
 }
 
 fn machine() -> String {

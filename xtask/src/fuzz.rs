@@ -77,12 +77,22 @@ pub fn run(args: &[String]) -> Result<(), String> {
     {
         // The fuzzer is one client on 127.0.0.1 failing most of its join and login attempts on
         // purpose: with the rate limits on, it would mostly test the 429 (which has its own
-        // tests in crates/server/tests/limits.rs). The server reads these at start.
-        std::env::set_var("LINLI_AUTH_FAILURE_LIMIT", "0");
-        std::env::set_var("LINLI_SYNC_RATE_LIMIT", "0");
-        std::env::set_var("LINLI_LOG", "warn");
+        // tests in crates/server/tests/limits.rs). The server reads these at start; they are
+        // removed again so the cargo commands below do not inherit them.
+        let server_env = [
+            ("LINLI_AUTH_FAILURE_LIMIT", "0"),
+            ("LINLI_SYNC_RATE_LIMIT", "0"),
+            ("LINLI_LOG", "warn"),
+        ];
+        for (key, value) in server_env {
+            std::env::set_var(key, value);
+        }
         let db = work.join("linli.sqlite3");
-        let server = Server::start(&server_binary, &db, &work.join("no-dist"))?;
+        let server = Server::start(&server_binary, &db, &work.join("no-dist"));
+        for (key, _) in server_env {
+            std::env::remove_var(key);
+        }
+        let server = server?;
         let base = server.base_url.clone();
         step(&format!("linli-server --demo at {base}"));
         let (volunteer, village) = join(&base)?;

@@ -191,11 +191,22 @@ impl Server {
     /// Starts the server on port 0 with the demo village, a database at `db` (created if
     /// missing) and the app from `dist`, and waits until it says where it listens.
     pub(crate) fn start(binary: &Path, db: &Path, dist: &Path) -> Result<Server, String> {
+        Self::start_with(binary, db, dist, &[])
+    }
+
+    /// As [`Server::start`], with more `serve` arguments (e.g. the demo's size).
+    pub(crate) fn start_with(
+        binary: &Path,
+        db: &Path,
+        dist: &Path,
+        extra: &[&str],
+    ) -> Result<Server, String> {
         let mut child = Command::new(binary)
             .args(["serve", "--port", "0", "--demo", "--db"])
             .arg(db)
             .arg("--dist")
             .arg(dist)
+            .args(extra)
             .stdout(Stdio::piped())
             .spawn()
             .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;

@@ -15,10 +15,10 @@ pub enum DemoOutcome {
     },
 }
 
-/// Loads the default demo village once; a second start with `--demo` leaves the data (and any
-/// edits made to it since) alone.
-pub fn load(storage: &Storage) -> Result<DemoOutcome, StorageError> {
-    let demo = generate(&DemoParams::village());
+/// Loads the demo village once; a second start with `--demo` leaves the data (and any edits
+/// made to it since) alone.
+pub fn load(storage: &Storage, params: &DemoParams) -> Result<DemoOutcome, StorageError> {
+    let demo = generate(params);
     if storage.village_exists(demo.village.id.as_str())? {
         return Ok(DemoOutcome::AlreadyLoaded);
     }
@@ -29,9 +29,8 @@ pub fn load(storage: &Storage) -> Result<DemoOutcome, StorageError> {
 
 /// The demo village's coordinator `c-demo` and invite code `DEMO-2026` (created once), and a
 /// fresh one-time login code for `c-demo`, returned for printing.
-pub fn identities(storage: &Storage) -> Result<String, StorageError> {
-    let demo = generate(&DemoParams::village());
-    storage.ensure_demo_identities(demo.village.id.as_str())
+pub fn identities(storage: &Storage, params: &DemoParams) -> Result<String, StorageError> {
+    storage.ensure_demo_identities(generate(params).village.id.as_str())
 }
 
 fn village_row(demo: &DemoVillage) -> VillageRow {
@@ -81,7 +80,7 @@ mod tests {
         let storage = Storage::open(&dir.path().join("db.sqlite3")).expect("open");
         let demo = generate(&DemoParams::village());
         let village = demo.village.id.as_str();
-        let Ok(DemoOutcome::Loaded { records }) = load(&storage) else {
+        let Ok(DemoOutcome::Loaded { records }) = load(&storage, &DemoParams::village()) else {
             panic!("first load must load");
         };
         let count = |kind| storage.count_records(village, kind).expect("count");
@@ -100,7 +99,7 @@ mod tests {
             1 + demo.volunteers.len() + demo.beneficiaries.len() + with_private + demo.tasks.len()
         );
         assert_eq!(
-            load(&storage).expect("second load"),
+            load(&storage, &DemoParams::village()).expect("second load"),
             DemoOutcome::AlreadyLoaded
         );
         assert_eq!(count("volunteer"), demo.volunteers.len() as i64);

@@ -28,7 +28,8 @@ pub struct ServeConfig {
     pub bind: SocketAddr,
     pub database: PathBuf,
     pub dist: PathBuf,
-    pub demo: bool,
+    /// Load a demo village of this size (skipped if it is already in the database).
+    pub demo: Option<linli_core::demo::DemoParams>,
     pub rate_limits: RateLimits,
 }
 
@@ -54,14 +55,13 @@ pub async fn serve(
 ) -> Result<(), ServeError> {
     let storage = Storage::open(&config.database)?;
     tracing::info!(database = %config.database.display(), "database ready");
-    if config.demo {
-        let outcome = demo::load(&storage)?;
-        tracing::info!(?outcome, "demo village");
-    }
-    let demo_login = if config.demo {
-        Some(demo::identities(&storage)?)
-    } else {
-        None
+    let demo_login = match &config.demo {
+        Some(params) => {
+            let outcome = demo::load(&storage, params)?;
+            tracing::info!(?outcome, "demo village");
+            Some(demo::identities(&storage, params)?)
+        }
+        None => None,
     };
     let state = AppState {
         storage,

@@ -32,6 +32,13 @@ enum Command {
         /// Load the demo village (skipped if it is already in the database).
         #[arg(long, env = "LINLI_DEMO")]
         demo: bool,
+        /// The demo's size: `village` (300 volunteers, a month of tasks) or `district`
+        /// (2,000 volunteers, 600 tasks in a week: the planner's benchmark).
+        #[arg(long, default_value = "village", value_parser = ["village", "district"])]
+        demo_size: String,
+        /// Overrides the demo's number of volunteers (e.g. 5,000 for the search benchmark).
+        #[arg(long)]
+        demo_volunteers: Option<usize>,
         /// Failed join, invite and login attempts allowed per client IP per
         /// --auth-failure-window, then 429 until the window refills (0: no limit). Successes
         /// are not counted. The IP is the TCP peer's: behind a reverse proxy, limit there.
@@ -308,6 +315,8 @@ fn main() -> ExitCode {
             db,
             dist,
             demo,
+            demo_size,
+            demo_volunteers,
             auth_failure_limit,
             auth_failure_window,
             sync_rate_limit,
@@ -316,7 +325,16 @@ fn main() -> ExitCode {
                 bind: SocketAddr::new(bind, port),
                 database: db,
                 dist,
-                demo,
+                demo: demo.then(|| {
+                    let params = match demo_size.as_str() {
+                        "district" => linli_core::demo::DemoParams::district_week(),
+                        _ => linli_core::demo::DemoParams::village(),
+                    };
+                    linli_core::demo::DemoParams {
+                        volunteers: demo_volunteers.unwrap_or(params.volunteers),
+                        ..params
+                    }
+                }),
                 rate_limits: linli_server::rate_limit::RateLimits {
                     auth_failures: auth_failure_limit,
                     auth_failure_window: std::time::Duration::from_secs(auth_failure_window),
