@@ -59,7 +59,9 @@ async fn read<T: DeserializeOwned>(response: Response) -> Result<T, ApiFailure> 
     if status == 401 {
         return Err(ApiFailure::Unauthorized);
     }
-    if status >= 500 {
+    // 429 (too many requests) is "later", like a server in trouble: a queued join or a sync
+    // waits and tries again instead of giving up.
+    if status >= 500 || status == 429 {
         return Err(ApiFailure::Server(status));
     }
     let body = response
