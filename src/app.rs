@@ -9,6 +9,7 @@ use crate::components::top_bar::TopBar;
 use crate::components::update_banner::UpdateBanner;
 use crate::i18n::{Lang, Msg};
 use crate::pages::beneficiaries::Beneficiaries;
+use crate::pages::board::BoardPage;
 use crate::pages::coordinator::{Coordinator, CoordinatorTask};
 use crate::pages::new_task::{NewCampaign, NewTask};
 use crate::pages::plan::Plan;
@@ -129,6 +130,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/coordinator/task/:id") view=CoordinatorTask/>
                     <Route path=path!("/coordinator/beneficiaries") view=Beneficiaries/>
                     <Route path=path!("/coordinator/plan") view=Plan/>
+                    <Route path=path!("/coordinator/board") view=BoardPage/>
                     <Route path=path!("/coordinator/new-task") view=NewTask/>
                     <Route path=path!("/coordinator/campaign") view=NewCampaign/>
                     <Route path=path!("/coordinator/volunteers") view=Volunteers/>

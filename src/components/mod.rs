@@ -1,3 +1,4 @@
+pub mod messages;
 pub mod notices;
 pub mod reminders;
 pub mod top_bar;

@@ -158,6 +158,7 @@ pub fn CoordinatorNav() -> impl IntoView {
     view! {
         <nav class="coordinator-nav" aria-label=tr(Msg::CoordinatorTitle)>
             <A href="/coordinator" exact=true>{tr(Msg::TasksTitle)}</A>
+            <A href="/coordinator/board">{tr(Msg::NavBoard)}</A>
             <A href="/coordinator/beneficiaries">{tr(Msg::NavBeneficiaries)}</A>
             <A href="/coordinator/new-task">{tr(Msg::NavNewTask)}</A>
             <A href="/coordinator/campaign">{tr(Msg::NavCampaign)}</A>
@@ -243,7 +244,7 @@ pub fn CoordinatorTask() -> impl IntoView {
             error.set(Some(mutate_error_text(lang.get_untracked(), &err)));
         }
     };
-    move || {
+    let page = move || {
         if !is_coordinator(&engine) {
             return not_signed_in();
         }
@@ -420,5 +421,17 @@ pub fn CoordinatorTask() -> impl IntoView {
             </section>
         }
         .into_any()
+    };
+    // Outside the page's own closure, which redraws at every change of the data: the notice
+    // form keeps what it says ("sent") when its own notice arrives in the data.
+    let notice = move || {
+        let task = task_id();
+        is_coordinator(&engine).then(|| {
+            view! { <crate::components::messages::PostNotice audience=linli_core::model::Audience::Task { task }/> }
+        })
+    };
+    view! {
+        {page}
+        <section class="area coordinator">{notice}</section>
     }
 }

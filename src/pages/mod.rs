@@ -1,4 +1,5 @@
 pub mod beneficiaries;
+pub mod board;
 pub mod coordinator;
 pub mod home;
 pub mod join;

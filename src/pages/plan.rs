@@ -240,7 +240,7 @@ fn PlanPreviewView(
                 .get(&u.task)
                 .map(|t| t.title.clone())
                 .unwrap_or_default();
-            let reason = u.reason.clone();
+            let reason = u.reason;
             let left = u.places_left;
             view! {
                 <li data-testid="plan-unfilled">

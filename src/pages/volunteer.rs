@@ -237,6 +237,7 @@ fn VolunteerTasks(me: VolunteerId) -> impl IntoView {
         <section class="area volunteer">
             <h1>{tr(Msg::ForMe)}</h1>
             <Reminders me=me.clone()/>
+            <crate::components::messages::VolunteerNotices/>
             <div class="actions">
                 <A href="/volunteer/profile" attr:class="button secondary" attr:data-testid="profile-link">{tr(Msg::NavProfile)}</A>
                 <A href="/volunteer/schedule" attr:class="button secondary" attr:data-testid="schedule-link">{tr(Msg::NavSchedule)}</A>

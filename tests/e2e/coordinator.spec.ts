@@ -119,6 +119,12 @@ test('suggestions come with reasons; an assignment reaches the volunteer\'s phon
   await expect(page.getByTestId(`signup-${me}`)).toBeVisible();
   await synced(page);
 
+  // A notice to everyone on the task.
+  await page.getByTestId('notice-text').fill('明天高温，请带上防暑药品');
+  await page.getByTestId('send-notice').click();
+  await expect(page.getByTestId('notice-message')).toHaveText('通知已发出，志愿者同步后会看到。');
+  await synced(page);
+
   await phone.reload();
   await appReady(phone);
   await expect(phone.getByTestId(`task-${taskId}`).getByTestId('signup-status')).toHaveAttribute(
@@ -126,6 +132,37 @@ test('suggestions come with reasons; an assignment reaches the volunteer\'s phon
     'confirmed',
     { timeout: 30_000 },
   );
+  await expect(phone.getByTestId('volunteer-notices')).toContainText('明天高温，请带上防暑药品');
+  await phoneContext.close();
+});
+
+test('the board puts what is short of people first; a notice to the village reaches every phone', async ({
+  page,
+  browser,
+}) => {
+  const phoneContext = await browser.newContext({ ...devices['Pixel 7'], baseURL: process.env.LINLI_BASE_URL });
+  const phone = await phoneContext.newPage();
+  await join(phone, 'DEMO-2026', '邱美玲');
+  await expect(phone).toHaveURL(/\/volunteer$/);
+  await synced(phone);
+
+  await signIn(page);
+  await page.getByRole('link', { name: '看板' }).click();
+  const unfilled = page.getByTestId('board-unfilled');
+  await expect(unfilled.locator('li').first()).toBeVisible();
+  // Each item links to where it is fixed: the task's page, with its suggestions.
+  await unfilled.locator('li a').first().click();
+  await expect(page).toHaveURL(/\/coordinator\/task\//);
+  await expect(page.getByTestId('suggestions')).toBeVisible();
+  await page.goBack();
+  await page.getByTestId('notice-text').fill('周六上午在服务中心有急救培训');
+  await page.getByTestId('send-notice').click();
+  await expect(page.getByTestId('notice-message')).toHaveText('通知已发出，志愿者同步后会看到。');
+  await synced(page);
+
+  await phone.reload();
+  await appReady(phone);
+  await expect(phone.getByTestId('volunteer-notices')).toContainText('周六上午在服务中心有急救培训', { timeout: 30_000 });
   await phoneContext.close();
 });
 

@@ -1016,6 +1016,27 @@ async fn check_in_and_out_keep_both_clocks_and_only_first_names_are_shared() {
     phone_c.sync(&server, &[]).await;
     assert_eq!(phone_c.snapshot["places/t-pair"]["confirmed"], 2);
     assert!(!phone_c.snapshot.contains_key("roster/t-pair"));
+    // A notice to the task reaches those on it, and whoever joins the task later.
+    let notice = linli_core::Message {
+        id: linli_core::MessageId::new("m-heat"),
+        audience: linli_core::Audience::Task { task: task() },
+        text: "明天高温，请带上防暑药品".into(),
+        posted_at: at(8, 0),
+    };
+    let (response, _) = coordinator
+        .sync(&server, &[Mutation::PostMessage { message: notice }])
+        .await;
+    assert_eq!(applied(&response).len(), 1, "{:?}", response.results);
+    phone_c.sync(&server, &[]).await;
+    assert!(!phone_c.snapshot.contains_key("message/m-heat"));
+    let profile = free_all_week(phone_c.volunteer(&third.volunteer_id));
+    phone_c
+        .sync(&server, &[profile, Mutation::SignUp { task: task() }])
+        .await;
+    assert_eq!(
+        phone_c.snapshot["message/m-heat"]["text"],
+        "明天高温，请带上防暑药品"
+    );
     // After withdrawing, A no longer holds the roster.
     phone_a
         .sync(&server, &[Mutation::Withdraw { task: task() }])

@@ -14,6 +14,7 @@ pub enum Entity {
     Task,
     Language,
     FamilyContact,
+    Message,
 }
 
 impl std::fmt::Display for Entity {
@@ -26,6 +27,7 @@ impl std::fmt::Display for Entity {
             Entity::Task => "task",
             Entity::Language => "language",
             Entity::FamilyContact => "family contact",
+            Entity::Message => "message",
         };
         f.write_str(s)
     }
@@ -98,6 +100,8 @@ pub enum ValidationError {
     UnknownGroup(String),
     #[error("unknown beneficiary {0:?}")]
     UnknownBeneficiary(String),
+    #[error("a message is 1 to {max} characters")]
+    MessageLength { max: usize },
 }
 
 #[cfg(test)]

@@ -65,6 +65,12 @@ macro_rules! string_id {
 }
 
 string_id!(
+    /// Identifies a coordinator's notice (`"m-0001"`).
+    MessageId,
+    "m"
+);
+
+string_id!(
     /// Identifies a volunteer (`"v-0001"`).
     VolunteerId,
     "v"

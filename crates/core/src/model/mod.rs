@@ -11,6 +11,7 @@ mod dataset;
 mod error;
 mod ids;
 mod labelled;
+mod message;
 mod person;
 mod recurrence;
 mod service;
@@ -28,7 +29,8 @@ pub use beneficiary::{
 };
 pub use dataset::validate_dataset;
 pub use error::{Entity, ValidationError};
-pub use ids::{BeneficiaryId, TaskId, VillageGroupId, VillageId, VolunteerId};
+pub use ids::{BeneficiaryId, MessageId, TaskId, VillageGroupId, VillageId, VolunteerId};
+pub use message::{Audience, Message};
 pub use person::{is_plausible_phone, Gender, Language};
 pub use recurrence::{Recurrence, RecurrenceEnd};
 pub use service::{ClockReading, ServiceRecord, ServiceTotals};

@@ -185,6 +185,7 @@ pub fn apply(
             let volunteer = volunteer_only(actor, "checking out")?.clone();
             check_out(store, task, &volunteer, *at)
         }
+        Mutation::PostMessage { message } => post_message(actor, store, message),
         Mutation::SaveVisitNote { task, note } => {
             let volunteer = volunteer_only(actor, "a visit note")?.clone();
             save_visit_note(store, task, &volunteer, note)
@@ -785,5 +786,31 @@ fn save_visit_note(
     let (mut record, _) = checked_in_record(store, task, volunteer)?;
     record.note = note.trim().to_owned();
     store.put(Record::Service(record))?;
+    Ok(Outcome::Saved)
+}
+
+fn post_message(
+    actor: &Actor,
+    store: &mut dyn Store,
+    message: &crate::model::Message,
+) -> Result<Outcome, ApplyError> {
+    coordinator_only(actor, "post notices")?;
+    check_id(message.id.as_str(), "message")?;
+    message.validate().map_err(invalid)?;
+    let key = key_of(RecordKind::Message, message.id.as_str());
+    if store.get(&key)?.is_some() {
+        return Err(reject(
+            RejectCode::AlreadyExists,
+            "the message already exists",
+        ));
+    }
+    if let crate::model::Audience::Task { task } = &message.audience {
+        if store.task(task)?.is_none() {
+            return Err(reject(RejectCode::NotFound, "no such task"));
+        }
+    }
+    let mut message = message.clone();
+    message.text = message.text.trim().to_owned();
+    store.put(Record::Message(message))?;
     Ok(Outcome::Saved)
 }

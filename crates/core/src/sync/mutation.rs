@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::model::{Beneficiary, NaiveDateTime, Task, TaskId, Volunteer, VolunteerId};
+use crate::model::{Beneficiary, Message, NaiveDateTime, Task, TaskId, Volunteer, VolunteerId};
 
 /// A change with typed arguments. On the wire it is `{"name": "sign_up", "args": {...}}`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -48,11 +48,13 @@ pub enum Mutation {
     CheckOut { task: TaskId, at: NaiveDateTime },
     /// Volunteer: a note about the visit for the coordinator (replaces an earlier note).
     SaveVisitNote { task: TaskId, note: String },
+    /// Coordinator: a notice to everyone on a task or to all volunteers of the village.
+    PostMessage { message: Message },
 }
 
 impl Mutation {
     /// Every mutation name, as used on the wire.
-    pub const NAMES: [&'static str; 13] = [
+    pub const NAMES: [&'static str; 14] = [
         "update_profile",
         "create_task",
         "update_task",
@@ -66,6 +68,7 @@ impl Mutation {
         "check_in",
         "check_out",
         "save_visit_note",
+        "post_message",
     ];
 
     /// The most items any list in a mutation's `args` may hold. The longest real list is a
@@ -110,6 +113,7 @@ impl Mutation {
             Mutation::CheckIn { .. } => "check_in",
             Mutation::CheckOut { .. } => "check_out",
             Mutation::SaveVisitNote { .. } => "save_visit_note",
+            Mutation::PostMessage { .. } => "post_message",
         }
     }
 

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::model::{
-    Beneficiary, BeneficiaryId, BeneficiaryPrivate, ServiceRecord, Task, TaskId, Village,
+    Beneficiary, BeneficiaryId, BeneficiaryPrivate, Message, ServiceRecord, Task, TaskId, Village,
     Volunteer, VolunteerId,
 };
 
@@ -102,10 +102,11 @@ pub enum RecordKind {
     Roster,
     Places,
     Service,
+    Message,
 }
 
 impl RecordKind {
-    pub const ALL: [RecordKind; 9] = [
+    pub const ALL: [RecordKind; 10] = [
         RecordKind::Village,
         RecordKind::Volunteer,
         RecordKind::Beneficiary,
@@ -115,6 +116,7 @@ impl RecordKind {
         RecordKind::Roster,
         RecordKind::Places,
         RecordKind::Service,
+        RecordKind::Message,
     ];
 
     /// The key prefix (without the slash).
@@ -129,6 +131,7 @@ impl RecordKind {
             RecordKind::Roster => "roster",
             RecordKind::Places => "places",
             RecordKind::Service => "service",
+            RecordKind::Message => "message",
         }
     }
 
@@ -156,6 +159,7 @@ pub enum Record {
     Roster(Roster),
     Places(Places),
     Service(ServiceRecord),
+    Message(Message),
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -199,6 +203,7 @@ impl Record {
             Record::Roster(_) => RecordKind::Roster,
             Record::Places(_) => RecordKind::Places,
             Record::Service(_) => RecordKind::Service,
+            Record::Message(_) => RecordKind::Message,
         }
     }
 
@@ -215,6 +220,7 @@ impl Record {
             Record::Roster(r) => key_of(RecordKind::Roster, r.task.as_str()),
             Record::Places(p) => key_of(RecordKind::Places, p.task.as_str()),
             Record::Service(s) => service_key(&s.task, &s.volunteer),
+            Record::Message(m) => key_of(RecordKind::Message, m.id.as_str()),
         }
     }
 
@@ -230,6 +236,7 @@ impl Record {
             Record::Roster(r) => serde_json::to_value(r),
             Record::Places(p) => serde_json::to_value(p),
             Record::Service(s) => serde_json::to_value(s),
+            Record::Message(m) => serde_json::to_value(m),
         };
         // Serialising these plain structs cannot fail (no maps with non-string keys).
         value.unwrap_or(Value::Null)
@@ -271,6 +278,9 @@ impl Record {
             }
             RecordKind::Service => {
                 Record::Service(serde_json::from_value(value).map_err(body_error)?)
+            }
+            RecordKind::Message => {
+                Record::Message(serde_json::from_value(value).map_err(body_error)?)
             }
         };
         let expected = record.key();

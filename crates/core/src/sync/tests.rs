@@ -726,6 +726,82 @@ fn check_in_and_out_record_the_phone_time_and_the_server_time_and_give_the_minut
     );
 }
 
+#[test]
+fn notices_reach_the_village_or_those_on_the_task_and_only_coordinators_post_them() {
+    use crate::model::{Audience, Message, MessageId};
+    let mut store = world();
+    sign_up(&mut store, 1, "t-1").expect("sign up");
+    let notice = |id: &str, audience: Audience| Message {
+        id: MessageId::new(id),
+        audience,
+        text: " 明天高温，请带上防暑药品 ".into(),
+        posted_at: at(1, 8, 0),
+    };
+    let to_task = notice(
+        "m-1",
+        Audience::Task {
+            task: TaskId::new("t-1"),
+        },
+    );
+    let to_all = notice("m-2", Audience::Village);
+    assert_eq!(
+        code(apply(
+            &Mutation::PostMessage {
+                message: to_task.clone()
+            },
+            &as_volunteer(1),
+            &mut store
+        )),
+        RejectCode::Forbidden
+    );
+    for m in [&to_task, &to_all] {
+        apply(
+            &Mutation::PostMessage { message: m.clone() },
+            &coordinator(),
+            &mut store,
+        )
+        .expect("post");
+    }
+    let stored = |id: &str| {
+        store
+            .get_record(&format!("message/{id}"))
+            .cloned()
+            .expect("stored")
+    };
+    let task_notice = stored("m-1");
+    assert!(matches!(&task_notice, Record::Message(m) if m.text == "明天高温，请带上防暑药品"));
+    assert!(visible(&as_volunteer(1), &task_notice, &store).expect("store"));
+    assert!(!visible(&as_volunteer(2), &task_notice, &store).expect("store"));
+    assert!(visible(&as_volunteer(2), &stored("m-2"), &store).expect("store"));
+    // Empty, too long, or to a task that does not exist: refused.
+    let mut bad = notice(
+        "m-3",
+        Audience::Task {
+            task: TaskId::new("t-nope"),
+        },
+    );
+    assert_eq!(
+        code(apply(
+            &Mutation::PostMessage {
+                message: bad.clone()
+            },
+            &coordinator(),
+            &mut store
+        )),
+        RejectCode::NotFound
+    );
+    bad.audience = Audience::Village;
+    bad.text = "  ".into();
+    assert_eq!(
+        code(apply(
+            &Mutation::PostMessage { message: bad },
+            &coordinator(),
+            &mut store
+        )),
+        RejectCode::InvalidArgs
+    );
+}
+
 mod replica {
     use super::*;
     use crate::sync::protocol::{MutationResult, PatchOp, ResultStatus, SyncResponse};

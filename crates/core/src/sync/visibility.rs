@@ -54,8 +54,8 @@ fn task_visible(me: &VolunteerId, task: &Task, store: &dyn Store) -> Result<bool
 /// - a volunteer: the village, their own profile and sign-ups, open tasks and tasks they are
 ///   signed up for, a beneficiary's public part while signed up for one of their open tasks, and
 ///   the private part (address, phone, family contact, health notes) only while confirmed on one;
-///   their own service records, how full each task they see is, and the roster (first names)
-///   of tasks they are signed up for.
+///   their own service records, how full each task they see is, the roster (first names)
+///   of tasks they are signed up for, notices to the village and to tasks they are signed up for.
 pub fn visible(actor: &Actor, record: &Record, store: &dyn Store) -> Result<bool, StoreError> {
     let me = match &actor.role {
         Role::Coordinator(_) => return Ok(true),
@@ -66,6 +66,13 @@ pub fn visible(actor: &Actor, record: &Record, store: &dyn Store) -> Result<bool
         Record::Volunteer(v) => &v.id == me,
         Record::Signup(s) => &s.volunteer == me,
         Record::Service(s) => &s.volunteer == me,
+        Record::Message(m) => match &m.audience {
+            crate::model::Audience::Village => true,
+            crate::model::Audience::Task { task } => store
+                .signups_of_volunteer(me)?
+                .iter()
+                .any(|s| &s.task == task),
+        },
         // Who else is going: for those signed up for the task (waiting or confirmed).
         Record::Roster(r) => store
             .signups_of_volunteer(me)?

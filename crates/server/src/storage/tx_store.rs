@@ -82,9 +82,26 @@ impl<'c> TxStore<'c> {
         self.touch(format!("beneficiary_private/{}", beneficiary.as_str()))
     }
 
-    /// A sign-up of `task` changed: its task and the task's beneficiary may change visibility.
+    /// A sign-up of `task` changed: its task, the task's beneficiary and its notices may change
+    /// visibility.
     fn touch_task_relations(&mut self, task: &TaskId) -> Result<(), StoreError> {
         self.touch(format!("task/{}", task.as_str()))?;
+        let notices: Vec<String> = {
+            let mut stmt = self
+                .conn
+                .prepare_cached(
+                    "SELECT key FROM records INDEXED BY records_signups_by_task
+                     WHERE village_id = ?1 AND task_id = ?2 AND kind = 'message'",
+                )
+                .map_err(fault)?;
+            let rows = stmt
+                .query_map(params![self.village, task.as_str()], |r| r.get(0))
+                .map_err(fault)?;
+            rows.collect::<Result<_, _>>().map_err(fault)?
+        };
+        for key in notices {
+            self.touch(key)?;
+        }
         if let Some(beneficiary) = self.task(task)?.and_then(|t| t.beneficiary) {
             self.touch_beneficiary(&beneficiary)?;
         }
@@ -151,6 +168,11 @@ impl Store for TxStore<'_> {
                 Some(s.task.as_str().to_owned()),
                 Some(s.volunteer.as_str().to_owned()),
             ),
+            // A task's notices follow its sign-ups' visibility: found by the task column.
+            Record::Message(linli_core::Message {
+                audience: linli_core::Audience::Task { task },
+                ..
+            }) => (Some(task.as_str().to_owned()), None),
             _ => (None, None),
         };
         self.conn
