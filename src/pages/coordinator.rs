@@ -385,6 +385,9 @@ pub fn CoordinatorTask() -> impl IntoView {
                 <CoordinatorNav/>
                 <A href="/coordinator">{tr(Msg::BackToTasks)}</A>
                 <h1 data-user-text="">{task.title.clone()}</h1>
+                {(task.status == linli_core::model::TaskStatus::Cancelled).then(|| view! {
+                    <p><span class="badge" data-state="cancelled" data-testid="task-cancelled">{tr(Msg::TaskStatusCancelled)}</span></p>
+                })}
                 <p class="task-when">{move || when(lang.get(), task.start, task.end)}</p>
                 <p data-testid="places-left">{move || places_left(lang.get(), left, max)}</p>
                 <h2>{tr(Msg::SignupsTitle)}</h2>
@@ -427,11 +430,126 @@ pub fn CoordinatorTask() -> impl IntoView {
     let notice = move || {
         let task = task_id();
         is_coordinator(&engine).then(|| {
-            view! { <crate::components::messages::PostNotice audience=linli_core::model::Audience::Task { task }/> }
+            view! {
+                <crate::components::messages::PostNotice audience=linli_core::model::Audience::Task { task: task.clone() }/>
+                <TaskEdit id=task/>
+            }
         })
     };
     view! {
         {page}
         <section class="area coordinator">{notice}</section>
     }
+}
+
+/// Changing a task (title, day, times, places) or cancelling it. Drawn once per task, not at
+/// every change of the data, so what is being typed stays.
+#[component]
+fn TaskEdit(id: TaskId) -> impl IntoView {
+    let engine = expect_context::<SyncEngine>();
+    let lang = expect_context::<Shell>().lang;
+    let Some(task) =
+        engine
+            .view
+            .with_untracked(|v| match v.get_record(&format!("task/{}", id.as_str())) {
+                Some(Record::Task(t)) => Some(t.clone()),
+                _ => None,
+            })
+    else {
+        return ().into_any();
+    };
+    let title = RwSignal::new(task.title.clone());
+    let date = RwSignal::new(task.start.date().to_string());
+    let start = RwSignal::new(task.start.format("%H:%M").to_string());
+    let end = RwSignal::new(task.end.format("%H:%M").to_string());
+    let places = RwSignal::new(task.volunteers_max.to_string());
+    let message = RwSignal::new(None::<String>);
+    let cancelled = RwSignal::new(task.status == linli_core::model::TaskStatus::Cancelled);
+    let original = task.clone();
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let lang = lang.get_untracked();
+        let time = |s: RwSignal<String>| {
+            linli_core::NaiveTime::parse_from_str(&s.get_untracked(), "%H:%M").ok()
+        };
+        let (Ok(day), Some(from), Some(to), Ok(max)) = (
+            date.get_untracked().parse::<linli_core::NaiveDate>(),
+            time(start),
+            time(end),
+            places.get_untracked().trim().parse::<u32>(),
+        ) else {
+            message.set(Some(Msg::RejectInvalid.text(lang).to_owned()));
+            return;
+        };
+        // The latest copy of the task, so a sync in between is not undone.
+        let mut task = engine.view.with_untracked(|v| {
+            match v.get_record(&format!("task/{}", original.id.as_str())) {
+                Some(Record::Task(t)) => t.clone(),
+                _ => original.clone(),
+            }
+        });
+        task.title = title.get_untracked().trim().to_owned();
+        task.start = day.and_time(from);
+        task.end = day.and_time(to);
+        task.volunteers_max = max;
+        task.volunteers_min = task.volunteers_min.min(max);
+        message.set(Some(match engine.mutate(Mutation::UpdateTask { task }) {
+            Ok(_) => Msg::Saved.text(lang).to_owned(),
+            Err(err) => mutate_error_text(lang, &err),
+        }));
+    };
+    let cancel_id = id.clone();
+    let cancel = move |_| {
+        let lang = lang.get_untracked();
+        if !window()
+            .confirm_with_message(Msg::CancelTaskConfirm.text(lang))
+            .unwrap_or(false)
+        {
+            return;
+        }
+        message.set(Some(
+            match engine.mutate(Mutation::CancelTask {
+                task: cancel_id.clone(),
+            }) {
+                Ok(_) => {
+                    cancelled.set(true);
+                    Msg::TaskCancelled.text(lang).to_owned()
+                }
+                Err(err) => mutate_error_text(lang, &err),
+            },
+        ));
+    };
+    view! {
+        <form class="form wide task-edit" on:submit=save data-testid="task-edit">
+            <h2>{tr(Msg::EditTask)}</h2>
+            <label>
+                <span>{tr(Msg::TitleLabel)}</span>
+                <input required data-testid="edit-title" prop:value=move || title.get() on:input=move |ev| title.set(event_target_value(&ev))/>
+            </label>
+            <div class="row">
+                <label>
+                    <span>{tr(Msg::DateLabel)}</span>
+                    <input type="date" required data-testid="edit-date" prop:value=move || date.get() on:change=move |ev| date.set(event_target_value(&ev))/>
+                </label>
+                <label>
+                    <span>{tr(Msg::StartLabel)}</span>
+                    <input type="time" required data-testid="edit-start" prop:value=move || start.get() on:change=move |ev| start.set(event_target_value(&ev))/>
+                </label>
+                <label>
+                    <span>{tr(Msg::EndLabel)}</span>
+                    <input type="time" required data-testid="edit-end" prop:value=move || end.get() on:change=move |ev| end.set(event_target_value(&ev))/>
+                </label>
+                <label>
+                    <span>{tr(Msg::PlacesLabel)}</span>
+                    <input type="number" min="1" max="50" required data-testid="edit-places" prop:value=move || places.get() on:change=move |ev| places.set(event_target_value(&ev))/>
+                </label>
+            </div>
+            <p class="form-status" role="status" data-testid="edit-message">{move || message.get()}</p>
+            <div class="actions">
+                <button type="submit" class="primary" data-testid="save-task" disabled=move || cancelled.get()>{tr(Msg::Save)}</button>
+                <button type="button" class="secondary" data-testid="cancel-task" disabled=move || cancelled.get() on:click=cancel>{tr(Msg::CancelTask)}</button>
+            </div>
+        </form>
+    }
+    .into_any()
 }

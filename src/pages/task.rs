@@ -211,6 +211,9 @@ fn TaskView(me: VolunteerId, id: TaskId) -> impl IntoView {
                 <A href="/volunteer" attr:class="back">{tr(Msg::ForMe)}</A>
                 <h1 data-user-text="">{task.title.clone()}</h1>
                 <p class="task-kind">{move || if lang.get() == Lang::Zh { kind.label_zh() } else { kind.label_en() }}</p>
+                {(task.status == TaskStatus::Cancelled).then(|| view! {
+                    <p><span class="badge" data-state="cancelled" data-testid="task-cancelled">{tr(Msg::TaskStatusCancelled)}</span></p>
+                })}
                 {(!task.description.is_empty()).then(|| view! { <p class="task-description" data-user-text="">{task.description.clone()}</p> })}
                 <dl class="facts">
                     <dt>{tr(Msg::WhenLabel)}</dt>

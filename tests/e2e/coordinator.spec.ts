@@ -27,7 +27,10 @@ async function freshCoordinatorView(browser: Browser): Promise<Record<string, an
   return records;
 }
 
-test('a beneficiary is registered and gets a weekly visit of four dated tasks', async ({ page }) => {
+test('a beneficiary is registered and gets a weekly visit of four dated tasks; one is edited, one cancelled', async ({
+  page,
+  browser,
+}) => {
   await signIn(page);
   await page.getByRole('link', { name: '服务对象' }).click();
   await page.getByTestId('nb-name').fill('测试老人甲');
@@ -62,6 +65,26 @@ test('a beneficiary is registered and gets a weekly visit of four dated tasks', 
     '2026-12-29',
   ]);
   expect(new Set(series.map((t) => t.series)).size).toBe(1);
+
+  // Edit one (a second place, an hour later) and cancel another.
+  series.sort((a, b) => (a.start < b.start ? -1 : 1));
+  await page.goto(`/coordinator/task/${series[0].id}`);
+  await appReady(page);
+  await page.getByTestId('edit-places').fill('2');
+  await page.getByTestId('edit-start').fill('10:30');
+  await page.getByTestId('edit-end').fill('11:30');
+  await page.getByTestId('save-task').click();
+  await expect(page.getByTestId('edit-message')).toHaveText('已保存。');
+  await page.goto(`/coordinator/task/${series[1].id}`);
+  await appReady(page);
+  page.once('dialog', (dialog) => dialog.accept());
+  await page.getByTestId('cancel-task').click();
+  await expect(page.getByTestId('edit-message')).toHaveText('任务已取消。');
+  await expect(page.getByTestId('task-cancelled')).toBeVisible();
+  await synced(page);
+  const server = await freshCoordinatorView(browser);
+  expect(server[`task/${series[0].id}`]).toMatchObject({ volunteers_max: 2, start: '2026-12-08T10:30:00' });
+  expect(server[`task/${series[1].id}`].status).toBe('cancelled');
 });
 
 test('a heat-wave campaign makes one task per elder living alone per day', async ({ page, browser }) => {
@@ -170,6 +193,23 @@ test('the weekly plan is applied as one set of assignments: nobody double-booked
   page,
   browser,
 }) => {
+  // A volunteer free every day, with room for many hours, on a phone: the plan will use them.
+  const phoneContext = await browser.newContext({ ...devices['Pixel 7'], baseURL: process.env.LINLI_BASE_URL });
+  const phone = await phoneContext.newPage();
+  await join(phone, 'DEMO-2026', '卢春花');
+  await expect(phone).toHaveURL(/\/volunteer$/);
+  await synced(phone);
+  await phone.getByTestId('profile-link').click();
+  for (let day = 0; day < 7; day++) {
+    for (const part of ['morning', 'afternoon', 'evening']) await phone.getByTestId(`slot-${day}-${part}`).click();
+  }
+  await phone.getByTestId('max-hours').fill('30');
+  await phone.getByTestId('max-hours').blur();
+  await phone.getByTestId('save-profile').click();
+  await expect(phone.getByTestId('profile-message')).toHaveText('已保存，联网后会自动同步。');
+  await synced(phone);
+  const me = await phone.evaluate(() => JSON.parse(localStorage.getItem('linli.state')!).session.actor.role.id);
+
   await signIn(page);
   await page.getByRole('link', { name: '每周排班' }).click();
   await page.getByTestId('plan-week').selectOption({ index: 0 });
@@ -184,6 +224,18 @@ test('the weekly plan is applied as one set of assignments: nobody double-booked
   await page.getByTestId('plan-apply').click();
   await expect(page.getByTestId('plan-applied')).toContainText(`已应用 ${rows.length} 项安排`);
   await synced(page);
+
+  // The phone's volunteer has their part of the plan on their phone.
+  const mine = rows.filter((r) => r.volunteer === me);
+  expect(mine.length, 'the plan uses the volunteer free all week').toBeGreaterThan(0);
+  await phone.goto('/volunteer');
+  await appReady(phone);
+  for (const r of mine) {
+    await expect(phone.getByTestId(`task-${r.task}`).getByTestId('signup-status')).toHaveAttribute('data-state', 'confirmed', {
+      timeout: 30_000,
+    });
+  }
+  await phoneContext.close();
 
   // Every planned assignment is on the server, as another device receives it.
   const server = await freshCoordinatorView(browser);

@@ -1,10 +1,12 @@
-//! The JSON API's handlers: `POST /api/v1/sync`, `/api/v1/invite`, `/api/v1/join`, `/api/v1/login`. They parse,
-//! hand the work to [`crate::storage`] on a blocking thread, and map its errors to the one error
+//! The JSON API's handlers: `POST /api/v1/sync`, `/api/v1/invite`, `/api/v1/join`, `/api/v1/login`,
+//! and a coordinator's `GET /api/v1/devices` and `POST /api/v1/devices/revoke`. They parse, hand
+//! the work to [`crate::storage`] on a blocking thread, and map its errors to the one error
 //! shape. The actor of every change comes from the bearer token's row, never from the request.
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{header, HeaderMap};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use linli_core::sync::protocol::{
     InviteRequest, InviteResponse, JoinRequest, JoinResponse, SyncRequest, SyncResponse,
@@ -13,10 +15,11 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::error::ApiError;
+use crate::error::{error_response, ApiError};
 use crate::http::AppState;
 use crate::storage::{
-    JoinError, LoginError, LoginResponse, StorageError, SyncError, MAX_TOKEN_CHARS,
+    hash_secret, JoinError, LoginError, LoginResponse, Principal, PrincipalRole, StorageError,
+    SyncError, TokenRow, MAX_TOKEN_CHARS,
 };
 
 /// The characters a `client_id` may not hold: control characters and white space (exactly
@@ -264,6 +267,137 @@ pub async fn login(
     let storage = state.storage.clone();
     let response = blocking(move || Ok(storage.login(&request.code)?)).await?;
     Ok(Json(response))
+}
+
+/// One device of the village (a bearer token: a phone or browser that joined or logged in), as
+/// `GET /api/v1/devices` lists it. Never the token, nor its whole hash.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Device {
+    /// Opaque id: the first 16 hex digits of the token's SHA-256.
+    pub device: String,
+    /// `volunteer` or `coordinator`.
+    pub role: String,
+    /// Whose device: the volunteer id (`v-0001`) or coordinator id (`c-1`).
+    pub person: String,
+    /// Their name (`null` if their record is gone).
+    pub name: Option<String>,
+    /// How the token was made: `join` or `login` (or a label given by a tool).
+    pub label: String,
+    /// Unix seconds, the server's clock.
+    pub created_at: i64,
+    /// The token's last request (Unix seconds); `null` if never used.
+    pub last_seen_at: Option<i64>,
+    /// When it was revoked (Unix seconds); `null` while live.
+    pub revoked_at: Option<i64>,
+    /// The device making this request.
+    pub current: bool,
+}
+
+/// `GET /api/v1/devices`'s answer.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DevicesResponse {
+    pub devices: Vec<Device>,
+}
+
+/// `POST /api/v1/devices/revoke`'s body.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevokeDeviceRequest {
+    pub device: String,
+}
+
+/// `POST /api/v1/devices/revoke`'s answer: the device as it is now.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RevokeDeviceResponse {
+    pub device: Device,
+}
+
+/// `caller_hash`: the SHA-256 of the requesting token, to mark the caller's own device.
+fn device(row: TokenRow, caller_hash: &str) -> Device {
+    Device {
+        current: caller_hash.starts_with(&row.device),
+        device: row.device,
+        role: row.role.as_str().to_owned(),
+        person: row.subject,
+        name: row.name,
+        label: row.label,
+        created_at: row.created_at,
+        last_seen_at: row.last_used_at,
+        revoked_at: row.revoked_at,
+    }
+}
+
+/// The coordinator holding `token`: 401 for a missing, unknown or revoked token, 403 for a
+/// volunteer's (a volunteer may not see who else uses the app, nor cut anyone off). Checked
+/// just before, not in the same transaction as, the storage call that follows: a token revoked
+/// in between acts once more, like any request already on its way.
+fn coordinator(storage: &crate::storage::Storage, token: &str) -> Result<Principal, ApiError> {
+    let principal = storage
+        .principal(token)
+        .map_err(storage_error)?
+        .ok_or_else(|| ApiError::Unauthorized("the token is missing, unknown or revoked".into()))?;
+    match principal.role {
+        PrincipalRole::Coordinator => Ok(principal),
+        PrincipalRole::Volunteer => Err(ApiError::Forbidden {
+            code: "forbidden",
+            message: "only a coordinator may see or revoke devices".into(),
+        }),
+    }
+}
+
+/// `GET /api/v1/devices`: a coordinator sees every device of their village, live and revoked.
+pub async fn devices(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<DevicesResponse>, ApiError> {
+    let token = bearer(&headers)?;
+    let storage = state.storage.clone();
+    let response = blocking(move || {
+        let principal = coordinator(&storage, &token)?;
+        let caller = hash_secret(&token);
+        let rows = storage
+            .village_tokens(&principal.village_id)
+            .map_err(storage_error)?;
+        Ok(DevicesResponse {
+            devices: rows.into_iter().map(|r| device(r, &caller)).collect(),
+        })
+    })
+    .await?;
+    Ok(Json(response))
+}
+
+/// `POST /api/v1/devices/revoke`: a coordinator revokes one device of their village (a lost
+/// phone, someone who left); its next request gets 401. A device of another village is
+/// `unknown_device`, as it does not exist for this coordinator.
+pub async fn revoke_device(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<RevokeDeviceResponse>, Response> {
+    let token = bearer(&headers).map_err(IntoResponse::into_response)?;
+    let request: RevokeDeviceRequest = parse_json(&body).map_err(IntoResponse::into_response)?;
+    let storage = state.storage.clone();
+    let revoked = blocking(move || {
+        let principal = coordinator(&storage, &token)?;
+        let caller = hash_secret(&token);
+        let row = storage
+            .revoke_village_token(&principal.village_id, &request.device)
+            .map_err(storage_error)?;
+        Ok(row.map(|r| device(r, &caller)))
+    })
+    .await
+    .map_err(IntoResponse::into_response)?;
+    match revoked {
+        Some(device) => Ok(Json(RevokeDeviceResponse { device })),
+        None => Err(error_response(
+            StatusCode::NOT_FOUND,
+            "unknown_device",
+            "no such device in this village",
+        )),
+    }
 }
 
 #[cfg(test)]

@@ -120,6 +120,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/invite", post(crate::api::invite).route_layer(codes()))
         .route("/v1/join", post(crate::api::join).route_layer(codes()))
         .route("/v1/login", post(crate::api::login).route_layer(codes()))
+        .route("/v1/devices", get(crate::api::devices))
+        .route("/v1/devices/revoke", post(crate::api::revoke_device))
         .route("/v1/openapi.json", get(openapi))
         .fallback(api_not_found);
     let dist = state.site.dist.clone();

@@ -138,6 +138,40 @@ pub fn document() -> Value {
                     }
                 }
             },
+            "/api/v1/devices": {
+                "get": {
+                    "summary": "A coordinator lists every device (token) of their village, live and revoked",
+                    "description": "Oldest first. Each device is named by an opaque id (the first 16 hex \
+                        digits of its token's SHA-256); the token itself is never shown.",
+                    "security": [{"bearer": []}],
+                    "responses": {
+                        "200": ok("The village's devices", "DevicesResponse"),
+                        "401": error_response("unauthorized: missing, unknown or revoked token"),
+                        "403": error_response("forbidden: a volunteer's token"),
+                        "500": error_response("internal"),
+                        "503": error_response("unavailable")
+                    }
+                }
+            },
+            "/api/v1/devices/revoke": {
+                "post": {
+                    "summary": "A coordinator revokes one device of their village",
+                    "description": "The device's token gets 401 from then on. Revoking a revoked device \
+                        answers 200 and keeps its first revoked_at.",
+                    "security": [{"bearer": []}],
+                    "requestBody": json_body("RevokeDeviceRequest"),
+                    "responses": {
+                        "200": ok("The device, now revoked", "RevokeDeviceResponse"),
+                        "400": error_response("invalid_json or invalid_body"),
+                        "401": error_response("unauthorized: missing, unknown or revoked token"),
+                        "403": error_response("forbidden: a volunteer's token"),
+                        "404": error_response("unknown_device: no such device in this coordinator's village"),
+                        "413": body_too_large(),
+                        "500": error_response("internal"),
+                        "503": error_response("unavailable")
+                    }
+                }
+            },
             "/api/v1/openapi.json": {
                 "get": {
                     "summary": "This document",
@@ -315,6 +349,40 @@ pub fn document() -> Value {
                         "coordinator_id": {"type": "string"},
                         "village_id": {"type": "string"}
                     }
+                },
+                "Device": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["device", "role", "person", "name", "label", "created_at",
+                        "last_seen_at", "revoked_at", "current"],
+                    "properties": {
+                        "device": {"type": "string", "pattern": "^[0-9a-f]{16}$",
+                            "description": "Opaque: the first 16 hex digits of the token's SHA-256"},
+                        "role": {"enum": ["volunteer", "coordinator"]},
+                        "person": {"type": "string", "description": "Volunteer id (v-0001) or coordinator id (c-1)"},
+                        "name": {"type": ["string", "null"]},
+                        "label": {"type": "string", "description": "How the token was made: join or login"},
+                        "created_at": {"type": "integer", "description": "Unix seconds, the server's clock"},
+                        "last_seen_at": {"type": ["integer", "null"], "description": "The token's last request, Unix seconds"},
+                        "revoked_at": {"type": ["integer", "null"], "description": "null while live"},
+                        "current": {"type": "boolean", "description": "The device making this request"}
+                    }
+                },
+                "DevicesResponse": {
+                    "type": "object",
+                    "required": ["devices"],
+                    "properties": {"devices": {"type": "array", "items": {"$ref": "#/components/schemas/Device"}}}
+                },
+                "RevokeDeviceRequest": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["device"],
+                    "properties": {"device": {"type": "string", "description": "A device id from GET /api/v1/devices"}}
+                },
+                "RevokeDeviceResponse": {
+                    "type": "object",
+                    "required": ["device"],
+                    "properties": {"device": {"$ref": "#/components/schemas/Device"}}
                 }
             }
         }
@@ -338,6 +406,7 @@ mod tests {
             "InviteRequest",
             "JoinRequest",
             "LoginRequest",
+            "RevokeDeviceRequest",
         ] {
             let properties = schemas[name]["properties"]
                 .as_object()

@@ -79,7 +79,8 @@ pub struct Principal {
     pub subject: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum PrincipalRole {
     Volunteer,
     Coordinator,
@@ -231,14 +232,89 @@ pub struct DeviceRow {
     pub last_seen_at: i64,
 }
 
-/// One token of a village, for `admin list-devices`.
+/// One token of a village, for `admin list-devices` and a coordinator's `GET /api/v1/devices`.
+/// Never the token, nor its whole hash.
 #[derive(Debug, Clone, Serialize)]
 pub struct TokenRow {
+    /// `role:subject`, e.g. `volunteer:v-0001`.
     pub user: String,
     pub label: String,
     pub created_at: i64,
     pub last_used_at: Option<i64>,
     pub revoked_at: Option<i64>,
+    /// The token's device id: the first [`DEVICE_ID_CHARS`] hex digits of its SHA-256.
+    pub device: String,
+    pub role: PrincipalRole,
+    /// The volunteer id (`v-0001`) or coordinator id (`c-1`).
+    pub subject: String,
+    /// The volunteer's or coordinator's name (`None` if their record is gone).
+    pub name: Option<String>,
+}
+
+/// Hex digits of a token's stored SHA-256 that name it as a device (64 bits). A coordinator
+/// can tell and revoke devices by it; it cannot be turned back into the token (256 random
+/// bits), nor is the full hash, which the database keys on, ever shown. Two tokens of one
+/// village sharing an id (a 1 in 2^64 chance per pair) would be listed and revoked together.
+pub const DEVICE_ID_CHARS: usize = 16;
+
+/// Whether `device` looks like a device id: [`DEVICE_ID_CHARS`] lowercase hex digits.
+fn is_device_id(device: &str) -> bool {
+    device.len() == DEVICE_ID_CHARS
+        && device
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// A village's tokens with their people's names, oldest first; only the one whose device id is
+/// `device`, when given. The name comes from the coordinator's row or the volunteer's record.
+fn token_rows(
+    conn: &Connection,
+    village_id: &str,
+    device: Option<&str>,
+) -> Result<Vec<TokenRow>, StorageError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT t.role, t.subject, t.label, t.created_at, t.last_used_at, t.revoked_at,
+                substr(t.hash, 1, ?3),
+                CASE t.role WHEN 'coordinator' THEN c.name
+                            ELSE json_extract(r.body, '$.name') END
+         FROM tokens t
+         LEFT JOIN coordinators c
+           ON t.role = 'coordinator' AND c.village_id = t.village_id AND c.id = t.subject
+         LEFT JOIN records r
+           ON t.role = 'volunteer' AND r.village_id = t.village_id
+              AND r.key = 'volunteer/' || t.subject AND r.deleted = 0
+         WHERE t.village_id = ?1 AND (?2 IS NULL OR substr(t.hash, 1, ?3) = ?2)
+         ORDER BY t.created_at, t.role, t.subject, t.hash",
+    )?;
+    let rows = stmt.query_map(params![village_id, device, DEVICE_ID_CHARS], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            TokenRow {
+                user: String::new(),
+                label: r.get(2)?,
+                created_at: r.get(3)?,
+                last_used_at: r.get(4)?,
+                revoked_at: r.get(5)?,
+                device: r.get(6)?,
+                role: PrincipalRole::Volunteer,
+                subject: r.get(1)?,
+                name: r.get(7)?,
+            },
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (role, mut token) = row?;
+        // The schema's CHECK allows only these two roles; anything else is skipped, as
+        // `authenticate` would refuse it.
+        let Some(role) = PrincipalRole::parse(&role) else {
+            continue;
+        };
+        token.role = role;
+        token.user = format!("{}:{}", role.as_str(), token.subject);
+        out.push(token);
+    }
+    Ok(out)
 }
 
 fn village_record(conn: &Connection, village_id: &str) -> Result<Option<Village>, StorageError> {
@@ -667,23 +743,48 @@ impl Storage {
                     })
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
-            let mut stmt = conn.prepare(
-                "SELECT role || ':' || subject, label, created_at, last_used_at, revoked_at
-                 FROM tokens WHERE village_id = ?1 ORDER BY created_at, role, subject",
-            )?;
-            let tokens = stmt
-                .query_map([village_id], |r| {
-                    Ok(TokenRow {
-                        user: r.get(0)?,
-                        label: r.get(1)?,
-                        created_at: r.get(2)?,
-                        last_used_at: r.get(3)?,
-                        revoked_at: r.get(4)?,
-                    })
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
+            let tokens = token_rows(conn, village_id, None)?;
             Ok::<_, StorageError>((devices, tokens))
         })?)
+    }
+
+    /// Whose token this is (and records its use); `None` when unknown or revoked.
+    pub fn principal(&self, token: &str) -> Result<Option<Principal>, StorageError> {
+        let now = unix_now();
+        self.with_conn(|conn| authenticate(conn, token, now))
+    }
+
+    /// Every token (device) of a village, live and revoked, for its coordinators.
+    pub fn village_tokens(&self, village_id: &str) -> Result<Vec<TokenRow>, StorageError> {
+        self.with_conn(|conn| token_rows(conn, village_id, None))
+    }
+
+    /// Revokes the token of a village whose device id is `device`, and returns it as it is
+    /// now. `None` when the village has no such device: another village's devices do not
+    /// exist for its coordinators. Revoking a revoked device changes nothing (a retry after a
+    /// lost answer succeeds) and keeps its first `revoked_at`.
+    pub fn revoke_village_token(
+        &self,
+        village_id: &str,
+        device: &str,
+    ) -> Result<Option<TokenRow>, StorageError> {
+        if !is_device_id(device) {
+            return Ok(None);
+        }
+        let now = unix_now();
+        self.with_conn(|conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.prepare_cached(
+                "UPDATE tokens SET revoked_at = ?3
+                 WHERE village_id = ?1 AND substr(hash, 1, ?4) = ?2 AND revoked_at IS NULL",
+            )?
+            .execute(params![village_id, device, now, DEVICE_ID_CHARS])?;
+            let row = token_rows(&tx, village_id, Some(device))?
+                .into_iter()
+                .next();
+            tx.commit()?;
+            Ok(row)
+        })
     }
 
     /// For `serve --demo`: the coordinator `c-demo` and the invite `DEMO-2026` (both created

@@ -1,4 +1,4 @@
-//! Shared by `crash.rs` and `backup.rs`: the real `linli-server` binary (started, killed with
+//! Shared by `crash.rs`, `backup.rs` and `access.rs`: the real `linli-server` binary (started, killed with
 //! SIGKILL, restarted on the same database), devices that are core's `Replica` over HTTP, and a
 //! model of what each device's mutations must have done on the server.
 //!
@@ -48,16 +48,24 @@ pub struct Server {
     pub login_code: String,
     pub db: PathBuf,
     pub starts: usize,
+    /// More `serve` arguments (e.g. `--sync-rate-limit 0`), on every start.
+    pub extra_args: Vec<String>,
 }
 
 impl Server {
     pub fn start(db: &Path) -> Server {
+        Server::start_with_args(db, &[])
+    }
+
+    /// [`Server::start`] with more `serve` arguments.
+    pub fn start_with_args(db: &Path, extra_args: &[&str]) -> Server {
         let mut server = Server {
             child: None,
             base: String::new(),
             login_code: String::new(),
             db: db.to_owned(),
             starts: 0,
+            extra_args: extra_args.iter().map(|a| (*a).to_owned()).collect(),
         };
         server.restart();
         server
@@ -73,6 +81,7 @@ impl Server {
             .arg(&self.db)
             .arg("--dist")
             .arg(no_dist)
+            .args(&self.extra_args)
             .env("LINLI_LOG", "error")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
