@@ -97,6 +97,54 @@ async fn post<B: serde::Serialize, T: DeserializeOwned>(
     read(response).await
 }
 
+/// One device (a phone or a browser signed in) of the coordinator's village.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct Device {
+    pub device: String,
+    pub role: String,
+    pub person: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    pub created_at: i64,
+    #[serde(default)]
+    pub last_seen_at: Option<i64>,
+    #[serde(default)]
+    pub revoked_at: Option<i64>,
+    #[serde(default)]
+    pub current: bool,
+}
+
+#[derive(Deserialize)]
+struct DeviceList {
+    devices: Vec<Device>,
+}
+
+#[derive(Deserialize)]
+struct RevokedDevice {
+    device: Device,
+}
+
+/// The village's devices (coordinators only; needs a connection).
+pub async fn devices(token: &str) -> Result<Vec<Device>, ApiFailure> {
+    let response = Request::get("/api/v1/devices")
+        .header("Authorization", &format!("Bearer {token}"))
+        .send()
+        .await
+        .map_err(|_| ApiFailure::Network)?;
+    read::<DeviceList>(response).await.map(|l| l.devices)
+}
+
+/// Signs a device out for good: its token stops working at its next sync.
+pub async fn revoke_device(token: &str, device: &str) -> Result<Device, ApiFailure> {
+    post::<_, RevokedDevice>(
+        "/api/v1/devices/revoke",
+        Some(token),
+        &serde_json::json!({ "device": device }),
+    )
+    .await
+    .map(|r| r.device)
+}
+
 pub async fn sync(token: &str, request: &SyncRequest) -> Result<SyncResponse, ApiFailure> {
     post("/api/v1/sync", Some(token), request).await
 }

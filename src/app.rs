@@ -11,6 +11,7 @@ use crate::i18n::{Lang, Msg};
 use crate::pages::beneficiaries::Beneficiaries;
 use crate::pages::board::BoardPage;
 use crate::pages::coordinator::{Coordinator, CoordinatorTask};
+use crate::pages::devices::Devices;
 use crate::pages::new_task::{NewCampaign, NewTask};
 use crate::pages::plan::Plan;
 use crate::pages::volunteers::Volunteers;
@@ -131,6 +132,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/coordinator/beneficiaries") view=Beneficiaries/>
                     <Route path=path!("/coordinator/plan") view=Plan/>
                     <Route path=path!("/coordinator/board") view=BoardPage/>
+                    <Route path=path!("/coordinator/devices") view=Devices/>
                     <Route path=path!("/coordinator/new-task") view=NewTask/>
                     <Route path=path!("/coordinator/campaign") view=NewCampaign/>
                     <Route path=path!("/coordinator/volunteers") view=Volunteers/>

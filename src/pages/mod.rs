@@ -1,6 +1,7 @@
 pub mod beneficiaries;
 pub mod board;
 pub mod coordinator;
+pub mod devices;
 pub mod home;
 pub mod join;
 pub mod login;

@@ -291,3 +291,24 @@ test('a spreadsheet with a broken row: that row is reported, the others are impo
     .sort();
   expect(names).toEqual(['导入丙', '导入甲']);
 });
+
+test("a lost phone is signed out from the devices page and says so at its next sync", async ({ page, browser }) => {
+  const phoneContext = await browser.newContext({ ...devices['Pixel 7'], baseURL: process.env.LINLI_BASE_URL });
+  const phone = await phoneContext.newPage();
+  await join(phone, 'DEMO-2026', '阎小芳');
+  await expect(phone).toHaveURL(/\/volunteer$/);
+  await synced(phone);
+  const me = await phone.evaluate(() => JSON.parse(localStorage.getItem('linli.state')!).session.actor.role.id);
+
+  await signIn(page);
+  await page.getByRole('link', { name: '设备' }).click();
+  const row = page.locator(`[data-person="${me}"]`);
+  await expect(row).toHaveCount(1);
+  await row.getByTestId('revoke-device').click();
+  await expect(row).toContainText('已退出');
+
+  await phone.reload();
+  await appReady(phone);
+  await expect(phone.getByTestId('notice')).toContainText('登录已失效', { timeout: 30_000 });
+  await phoneContext.close();
+});
