@@ -4,8 +4,8 @@
 use leptos::prelude::*;
 use linli_core::beneficiary_csv::{self, ImportReport};
 use linli_core::model::{
-    Beneficiary, BeneficiaryFlags, BeneficiaryId, BeneficiaryPrivate, TaskKind, Village,
-    VillageGroupId,
+    Beneficiary, BeneficiaryFlags, BeneficiaryId, BeneficiaryPreferences, BeneficiaryPrivate,
+    Gender, Language, LanguagePreference, PreferenceStrength, TaskKind, Village, VillageGroupId,
 };
 use linli_core::sync::{MemoryStore, Mutation, Record};
 use wasm_bindgen::JsCast;
@@ -323,6 +323,9 @@ fn NewBeneficiary(village: Memo<Option<Village>>) -> impl IntoView {
     let address = RwSignal::new(String::new());
     let phone = RwSignal::new(String::new());
     let health = RwSignal::new(String::new());
+    let gender = RwSignal::new(None::<Gender>);
+    let same_gender = RwSignal::new(false);
+    let must_speak = RwSignal::new(String::new());
     let message = RwSignal::new(None::<String>);
 
     let save = move |ev: leptos::ev::SubmitEvent| {
@@ -335,11 +338,19 @@ fn NewBeneficiary(village: Memo<Option<Village>>) -> impl IntoView {
             id: BeneficiaryId::new(new_id("b")),
             name: text(name),
             group: VillageGroupId::new(text(group)),
-            gender: None,
+            gender: gender.get_untracked(),
             birth_year: text(birth_year).parse().ok(),
             flags: flags.get_untracked(),
             needs: needs.get_untracked(),
-            preferences: Default::default(),
+            preferences: BeneficiaryPreferences {
+                same_gender_for_personal_care: same_gender.get_untracked(),
+                preferred_language: (!must_speak.get_untracked().is_empty()).then(|| {
+                    LanguagePreference {
+                        language: Language::new(must_speak.get_untracked()),
+                        strength: PreferenceStrength::Hard,
+                    }
+                }),
+            },
             private: has_private.then(|| BeneficiaryPrivate {
                 address: text(address),
                 phone: (!text(phone).is_empty()).then(|| text(phone)),
@@ -355,6 +366,7 @@ fn NewBeneficiary(village: Memo<Option<Village>>) -> impl IntoView {
                     }
                     flags.set(BeneficiaryFlags::default());
                     needs.set(Vec::new());
+                    same_gender.set(false);
                     Msg::Saved.text(lang).to_owned()
                 }
                 Err(err) => mutate_error_text(lang, &err),
@@ -376,6 +388,32 @@ fn NewBeneficiary(village: Memo<Option<Village>>) -> impl IntoView {
                     {move || village.get().map(|v| v.groups.into_iter().map(|g| view! {
                         <option value=g.id.as_str().to_owned() data-user-text="">{g.name}</option>
                     }).collect_view())}
+                </select>
+            </label>
+            <label>
+                <span>{tr(Msg::GenderLabel)}</span>
+                <select data-testid="nb-gender" on:change=move |ev| gender.set(match event_target_value(&ev).as_str() {
+                    "female" => Some(Gender::Female),
+                    "male" => Some(Gender::Male),
+                    _ => None,
+                })>
+                    <option value="">{tr(Msg::GenderUnknown)}</option>
+                    <option value="female">{tr(Msg::GenderFemale)}</option>
+                    <option value="male">{tr(Msg::GenderMale)}</option>
+                </select>
+            </label>
+            <label class="check">
+                <input type="checkbox" data-testid="nb-same-gender" prop:checked=move || same_gender.get()
+                    on:change=move |ev| same_gender.set(event_target_checked(&ev))/>
+                <span>{tr(Msg::SameGenderCare)}</span>
+            </label>
+            <label>
+                <span>{tr(Msg::MustSpeak)}</span>
+                <select data-testid="nb-language" on:change=move |ev| must_speak.set(event_target_value(&ev))>
+                    <option value="">{tr(Msg::NoLanguageNeed)}</option>
+                    {crate::pages::profile::COMMON_LANGUAGES.into_iter().map(|(name, label)| view! {
+                        <option value=name>{tr(label)}</option>
+                    }).collect_view()}
                 </select>
             </label>
             <label>

@@ -25,7 +25,7 @@ use crate::sync::SyncEngine;
 /// Languages offered as ticks, with their label. The stored value stays the Chinese name in
 /// either display language, because task matching compares on it; others a volunteer already
 /// has stay in their profile.
-const COMMON_LANGUAGES: [(&str, Msg); 4] = [
+pub(crate) const COMMON_LANGUAGES: [(&str, Msg); 4] = [
     (Language::MANDARIN, Msg::LanguageMandarin),
     (Language::LOCAL_DIALECT, Msg::LanguageLocalDialect),
     ("粤语", Msg::LanguageCantonese),

@@ -7,6 +7,10 @@ use serde_json::Value;
 
 /// The storage key. One key, so a write is all-or-nothing.
 pub const STATE_KEY: &str = "linli.state";
+/// A copy of the session alone, written whenever the session changes: when the main document is
+/// too damaged to read, the device stays signed in (a volunteer made to join again would become
+/// a new person, without their sign-ups and hours).
+pub const SESSION_KEY: &str = "linli.session";
 /// Version of the stored document's shape; a newer app migrates older documents.
 pub const STATE_VERSION: u32 = 1;
 
@@ -79,6 +83,8 @@ impl LocalState {
             .unwrap_or_default();
         let mut pending = pending;
         if same_client {
+            // What the server confirmed stays confirmed (it is sent with every request).
+            state.replica.acked_mutation_id = replica["acked_mutation_id"].as_u64().unwrap_or(0);
             let next = replica["next_mutation_id"].as_u64().unwrap_or(1);
             state.replica.next_mutation_id = pending
                 .iter()
@@ -97,6 +103,25 @@ impl LocalState {
         let kept = pending.len();
         state.replica.pending = pending;
         (state, LoadNote::Repaired { kept })
+    }
+
+    /// After a repair that lost the session, takes it from its backup copy (`SESSION_KEY`).
+    /// Returns whether it did.
+    pub fn restore_session(&mut self, backup: Option<&str>) -> bool {
+        if self.session.is_some() {
+            return false;
+        }
+        let value: Value = backup
+            .and_then(|text| serde_json::from_str(text).ok())
+            .unwrap_or(Value::Null);
+        self.session = serde_json::from_value(value).ok();
+        self.session.is_some()
+    }
+
+    /// The text of the session's backup copy (`None`: signed out, no copy).
+    pub fn session_backup(&self) -> Option<String> {
+        let session = self.session.as_ref()?;
+        serde_json::to_value(session).ok().map(|v| v.to_string())
     }
 
     pub fn to_json(&self) -> String {
@@ -189,6 +214,59 @@ mod tests {
         let ids: Vec<u64> = state.replica.pending.iter().map(|p| p.id).collect();
         assert_eq!((state.replica.client_id.as_str(), ids), ("new", vec![1, 2]));
         assert_eq!(state.replica.next_mutation_id, 3);
+    }
+
+    #[test]
+    fn an_unreadable_store_keeps_the_session_from_its_backup_copy() {
+        let state = signed_in();
+        let backup = state.session_backup();
+        assert!(backup.is_some());
+        let (mut repaired, note) = LocalState::load(Some("\u{0}garbage{{"), || "new".into());
+        assert_eq!(note, LoadNote::Repaired { kept: 0 });
+        assert!(repaired.session.is_none());
+        assert!(repaired.restore_session(backup.as_deref()));
+        assert_eq!(repaired.session, state.session);
+        assert_eq!(
+            repaired.replica.client_id, "new",
+            "a new client: the queue was lost"
+        );
+        // A session that survived is not replaced, and a damaged backup restores nothing.
+        let mut kept = signed_in();
+        assert!(!kept.restore_session(Some("{}")));
+        let mut fresh = LocalState::new("x".into());
+        assert!(!fresh.restore_session(Some("not json")));
+        assert!(!fresh.restore_session(None));
+        assert_eq!(fresh.session_backup(), None);
+    }
+
+    #[test]
+    fn an_older_version_is_migrated_keeping_session_client_and_queue_and_pulls_again() {
+        // Version 0: no `rejected`, no `acked_mutation_id`, a snapshot in an older form.
+        let mut value: Value = serde_json::from_str(&signed_in().to_json()).expect("json");
+        value["version"] = serde_json::json!(0);
+        value["replica"]["snapshot"] = serde_json::json!({"task/t-1": {"old": true}});
+        value["replica"]
+            .as_object_mut()
+            .expect("object")
+            .remove("rejected");
+        value["replica"]["acked_mutation_id"] = serde_json::json!(7);
+        let (state, note) = LocalState::load(Some(&value.to_string()), || "new".into());
+        assert_eq!(note, LoadNote::Repaired { kept: 2 });
+        assert_eq!(state.version, STATE_VERSION);
+        assert_eq!(state.session, signed_in().session);
+        assert_eq!(state.replica.client_id, "client-a");
+        assert_eq!(state.replica.pending, signed_in().replica.pending);
+        assert_eq!(state.replica.next_mutation_id, 3);
+        assert_eq!(state.replica.acked_mutation_id, 7);
+        assert!(state.replica.snapshot.is_empty());
+        assert_eq!(state.replica.cookie, None, "everything is pulled again");
+        // A newer version (the app was downgraded) is treated the same way.
+        value["version"] = serde_json::json!(STATE_VERSION + 1);
+        let (state, note) = LocalState::load(Some(&value.to_string()), || "new".into());
+        assert_eq!(
+            (note, state.replica.pending.len()),
+            (LoadNote::Repaired { kept: 2 }, 2)
+        );
     }
 
     #[test]

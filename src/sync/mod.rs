@@ -10,13 +10,46 @@ use std::time::Duration;
 use leptos::prelude::*;
 use linli_core::sync::protocol::{MutationResult, ResultStatus, SyncResponse};
 use linli_core::sync::{
-    Actor, ApplyError, MemoryStore, Mutation, Outcome, PendingMutation, RejectCode, Rejection,
+    ApplyError, MemoryStore, Mutation, Outcome, PendingMutation, RejectCode, Rejection,
     SignupStatus,
 };
 
 use crate::api::{self, ApiFailure};
 use crate::status::SyncStatus;
-use local::{LoadNote, LocalState, Session, STATE_KEY};
+use local::{LoadNote, LocalState, Session, SESSION_KEY, STATE_KEY};
+
+#[wasm_bindgen::prelude::wasm_bindgen(module = "/src/sync/lock.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = acquireLock)]
+    fn acquire_lock(name: &str) -> js_sys::Promise;
+}
+
+/// The Web Locks name a tab holds while it syncs (read the queue, push it, store the answer), so
+/// two tabs of the app never push the same mutations at once.
+const SYNC_LOCK: &str = "linli-sync";
+
+/// A held cross-tab lock, released when dropped (also on an early return).
+struct LockGuard(Option<js_sys::Function>);
+
+impl Drop for LockGuard {
+    fn drop(&mut self) {
+        if let Some(release) = self.0.take() {
+            let _ = release.call0(&wasm_bindgen::JsValue::NULL);
+        }
+    }
+}
+
+/// Waits for the lock `name`. Where the browser has no Web Locks (old Android WebViews) or the
+/// request fails, goes on without one: each tab still re-reads the stored queue before it syncs.
+async fn lock(name: &str) -> LockGuard {
+    use wasm_bindgen::JsCast;
+    let granted = wasm_bindgen_futures::JsFuture::from(acquire_lock(name)).await;
+    LockGuard(
+        granted
+            .ok()
+            .and_then(|f| f.dyn_into::<js_sys::Function>().ok()),
+    )
+}
 
 /// Something the user should read, shown until dismissed.
 #[derive(Clone, Debug, PartialEq)]
@@ -63,6 +96,10 @@ pub struct SyncEngine {
     running: StoredValue<bool>,
     again: StoredValue<bool>,
     failures: StoredValue<u32>,
+    /// The one scheduled retry after a failure, replaced (never added to) by the next one. While
+    /// it waits, the periodic sync does not try: the back-off holds even for a day without the
+    /// server.
+    retry: StoredValue<Option<TimeoutHandle>>,
     /// Bumped at every sign-in, so an answer to a request of the previous session is dropped.
     generation: StoredValue<u64>,
     /// The stored document as this tab last wrote or read it: `reload` parses only when another
@@ -72,6 +109,10 @@ pub struct SyncEngine {
 
 fn storage() -> Option<web_sys::Storage> {
     window().local_storage().ok().flatten()
+}
+
+fn stored_text(key: &str) -> Option<String> {
+    storage().and_then(|s| s.get_item(key).ok().flatten())
 }
 
 fn new_client_id() -> String {
@@ -100,8 +141,13 @@ fn is_quota_error(err: &wasm_bindgen::JsValue) -> bool {
 impl SyncEngine {
     /// Loads the stored state, provides the engine to the app and starts syncing.
     pub fn start(status: RwSignal<SyncStatus>) -> SyncEngine {
-        let stored = storage().and_then(|s| s.get_item(STATE_KEY).ok().flatten());
-        let (state, note) = LocalState::load(stored.as_deref(), new_client_id);
+        let stored = stored_text(STATE_KEY);
+        let (mut state, note) = LocalState::load(stored.as_deref(), new_client_id);
+        if matches!(note, LoadNote::Repaired { .. }) {
+            // The document was too damaged to hold the session: the backup copy keeps the
+            // device signed in (a volunteer made to join again would become someone new).
+            state.restore_session(stored_text(SESSION_KEY).as_deref());
+        }
         let engine = SyncEngine {
             session: RwSignal::new(state.session.clone()),
             state: StoredValue::new(state),
@@ -112,13 +158,14 @@ impl SyncEngine {
             running: StoredValue::new(false),
             again: StoredValue::new(false),
             failures: StoredValue::new(0),
+            retry: StoredValue::new(None),
             generation: StoredValue::new(0),
             known_text: StoredValue::new(stored.clone().unwrap_or_default()),
         };
         if let LoadNote::Repaired { kept } = note {
             engine.notify(Notice::Repaired { kept });
             // Persist the repaired document so the damage is not met again.
-            let _ = engine.save();
+            engine.state.with_value(|state| engine.write(state));
         }
         engine.refresh();
         let _ = window_event_listener(leptos::ev::online, move |_| engine.sync_now());
@@ -133,7 +180,8 @@ impl SyncEngine {
         let _ = set_interval_with_handle(
             move || {
                 let visible = document().visibility_state() == web_sys::VisibilityState::Visible;
-                if visible {
+                // Not while backing off: the retry is already scheduled.
+                if visible && engine.retry.with_value(Option::is_none) {
                     engine.sync_now();
                 }
             },
@@ -141,10 +189,6 @@ impl SyncEngine {
         );
         engine.sync_now();
         engine
-    }
-
-    pub fn actor(&self) -> Option<Actor> {
-        self.session.get_untracked().map(|s| s.actor)
     }
 
     fn notify(&self, notice: Notice) {
@@ -168,8 +212,9 @@ impl SyncEngine {
     /// A stored document that cannot be read is left to the load-time repair; this keeps its
     /// own state then.
     fn reload(&self) {
-        let stored = storage().and_then(|s| s.get_item(STATE_KEY).ok().flatten());
-        let Some(text) = stored else { return };
+        let Some(text) = stored_text(STATE_KEY) else {
+            return;
+        };
         if self.known_text.with_value(|known| *known == text) {
             return;
         }
@@ -199,56 +244,92 @@ impl SyncEngine {
         self.status.update(|s| s.pending = count);
     }
 
-    /// Writes the state to local storage. When storage is full, the snapshot cache is dropped
-    /// (it can be downloaded again) so that the pending queue, the user's own work, is kept.
-    fn save(&self) -> Result<(), MutateError> {
+    /// Writes `state` to local storage; false if it could not be stored at all. When storage is
+    /// full, the snapshot cache is dropped (it can be downloaded again) so that the pending
+    /// queue, the user's own work, is kept.
+    fn write(&self, state: &LocalState) -> bool {
         let Some(storage) = storage() else {
-            return Err(MutateError::StorageFull);
+            return false;
         };
-        let json = self.state.with_value(LocalState::to_json);
-        match storage.set_item(STATE_KEY, &json) {
-            Ok(()) => {
-                self.known_text.set_value(json);
-                Ok(())
-            }
+        let json = state.to_json();
+        let stored = match storage.set_item(STATE_KEY, &json) {
+            Ok(()) => Some(json),
             Err(err) if is_quota_error(&err) => {
-                let slim = self
-                    .state
-                    .with_value(LocalState::without_snapshot)
-                    .to_json();
-                match storage.set_item(STATE_KEY, &slim) {
-                    Ok(()) => {
-                        self.known_text.set_value(slim);
-                        self.notify(Notice::StorageFull);
-                        Ok(())
-                    }
-                    Err(_) => Err(MutateError::StorageFull),
+                let slim = state.without_snapshot().to_json();
+                let stored = storage.set_item(STATE_KEY, &slim).ok().map(|()| slim);
+                if stored.is_some() {
+                    self.notify(Notice::StorageFull);
                 }
+                stored
             }
-            Err(_) => Err(MutateError::StorageFull),
+            Err(_) => None,
+        };
+        let Some(json) = stored else {
+            return false;
+        };
+        self.known_text.set_value(json);
+        // The session's backup copy follows the session (a few hundred bytes, rarely written).
+        let backup = state.session_backup();
+        if storage.get_item(SESSION_KEY).ok().flatten() != backup {
+            let _ = match backup {
+                Some(text) => storage.set_item(SESSION_KEY, &text),
+                None => storage.remove_item(SESSION_KEY),
+            };
+        }
+        true
+    }
+
+    /// Read-modify-write of the stored state, safe against other tabs: local storage has no
+    /// transactions and tabs run in parallel. The stored document is re-read first (another tab
+    /// may have changed it), `change` is made on a copy, and if another tab wrote in the
+    /// meantime (seen just before writing), the change is made again on that tab's state. Only
+    /// a stored change is adopted ("not stored means not made"), unless `keep_unsaved` (a
+    /// server's answer is true whether or not this phone could store it). Returns the change's
+    /// result and whether it was stored.
+    fn commit<R, E>(
+        &self,
+        keep_unsaved: bool,
+        mut change: impl FnMut(&mut LocalState) -> Result<R, E>,
+    ) -> Result<(R, bool), E> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            self.reload();
+            let mut next = self.state.get_value();
+            let result = change(&mut next)?;
+            let raced = stored_text(STATE_KEY)
+                .is_some_and(|now| self.known_text.with_value(|known| *known != now));
+            if raced && attempt < 3 {
+                continue;
+            }
+            let stored = self.write(&next);
+            if stored || keep_unsaved {
+                if next.session != self.session.get_untracked() {
+                    self.session.set(next.session.clone());
+                }
+                self.state.set_value(next);
+            }
+            return Ok((result, stored));
         }
     }
 
     /// Makes a change: checked against the rules here, written to local storage *before* the
     /// page shows it, then pushed to the server soon.
     pub fn mutate(&self, mutation: Mutation) -> Result<Outcome, MutateError> {
-        self.reload();
-        let actor = self.actor().ok_or(MutateError::NotSignedIn)?;
-        let outcome = self
-            .state
-            .try_update_value(|state| state.replica.mutate(&actor, mutation, Some(device_time())))
-            .ok_or(MutateError::NotSignedIn)?
-            .map_err(|e| match e {
-                ApplyError::Rejected(r) => MutateError::Refused(r),
-                ApplyError::Store(_) => MutateError::StorageFull,
-            })?;
-        if let Err(err) = self.save() {
-            // Not stored means not made: take it back off the queue.
-            self.state.update_value(|state| {
-                state.replica.pending.pop();
-                state.replica.next_mutation_id -= 1;
-            });
-            return Err(err);
+        let (outcome, stored) = self.commit(false, |state| {
+            let actor = state
+                .session
+                .as_ref()
+                .map(|s| s.actor.clone())
+                .ok_or(MutateError::NotSignedIn)?;
+            state
+                .replica
+                .mutate(&actor, mutation.clone(), Some(device_time()))
+                .map_err(refusal)
+        })?;
+        if !stored {
+            // Not stored means not made: the page says so, and the queue is as it was.
+            return Err(MutateError::StorageFull);
         }
         self.refresh();
         let engine = *self;
@@ -259,49 +340,36 @@ impl SyncEngine {
     /// Makes several changes at once (a campaign, a weekly plan): one check, one write to local
     /// storage, one push. Each gets its own result; refused ones are not queued.
     pub fn mutate_all(&self, mutations: Vec<Mutation>) -> Vec<Result<Outcome, MutateError>> {
-        self.reload();
-        let Some(actor) = self.actor() else {
-            return mutations
-                .iter()
-                .map(|_| Err(MutateError::NotSignedIn))
-                .collect();
+        let count = mutations.len();
+        let committed = self.commit(false, |state| {
+            let actor = state
+                .session
+                .as_ref()
+                .map(|s| s.actor.clone())
+                .ok_or(MutateError::NotSignedIn)?;
+            Ok::<_, MutateError>(state.replica.mutate_all(
+                &actor,
+                mutations.clone(),
+                Some(device_time()),
+            ))
+        });
+        let (results, stored) = match committed {
+            Ok(done) => done,
+            Err(err) => return (0..count).map(|_| Err(err.clone())).collect(),
         };
-        let before = self
-            .state
-            .with_value(|s| (s.replica.pending.len(), s.replica.next_mutation_id));
-        let results = self
-            .state
-            .try_update_value(|state| {
-                state
-                    .replica
-                    .mutate_all(&actor, mutations, Some(device_time()))
-            })
-            .unwrap_or_default();
-        let mut results: Vec<Result<Outcome, MutateError>> = results
+        let results: Vec<Result<Outcome, MutateError>> = results
             .into_iter()
-            .map(|r| {
-                r.map_err(|e| match e {
-                    ApplyError::Rejected(r) => MutateError::Refused(r),
-                    ApplyError::Store(_) => MutateError::StorageFull,
-                })
+            .map(|r| match r {
+                // Not stored means not made: none of them was queued.
+                Ok(_) if !stored => Err(MutateError::StorageFull),
+                r => r.map_err(refusal),
             })
             .collect();
-        if let Err(err) = self.save() {
-            // Not stored means not made: take them all back off the queue.
-            self.state.update_value(|state| {
-                state.replica.pending.truncate(before.0);
-                state.replica.next_mutation_id = before.1;
-            });
-            for r in &mut results {
-                if r.is_ok() {
-                    *r = Err(err.clone());
-                }
-            }
-            return results;
+        if stored {
+            self.refresh();
+            let engine = *self;
+            set_timeout(move || engine.sync_now(), DEBOUNCE);
         }
-        self.refresh();
-        let engine = *self;
-        set_timeout(move || engine.sync_now(), DEBOUNCE);
         results
     }
 
@@ -311,12 +379,11 @@ impl SyncEngine {
         // A new user on this device is a new sync client: the server binds a client id to its
         // first user, and the previous user's queue cannot be pushed with someone else's token.
         self.generation.update_value(|g| *g += 1);
-        self.state.update_value(|state| {
+        let _ = self.commit(true, |state| {
             state.session = Some(session.clone());
             state.replica = linli_core::sync::Replica::new(new_client_id());
+            Ok::<(), ()>(())
         });
-        self.session.set(Some(session));
-        let _ = self.save();
         self.refresh();
         self.sync_now();
     }
@@ -341,8 +408,9 @@ impl SyncEngine {
         leptos::task::spawn_local(async move {
             loop {
                 engine.again.set_value(false);
-                engine.run_once().await;
-                if !engine.again.get_value() {
+                let backing_off = engine.run_once().await;
+                // After a failure the scheduled retry is the next try, not another one now.
+                if backing_off || !engine.again.get_value() {
                     break;
                 }
             }
@@ -350,22 +418,28 @@ impl SyncEngine {
         });
     }
 
-    async fn run_once(&self) {
-        let Some(token) = self.session.get_untracked().map(|s| s.token) else {
-            return;
-        };
+    /// One request and its answer; true when it failed and a retry is scheduled.
+    async fn run_once(&self) -> bool {
+        // One tab at a time: the other waits, then finds the queue this one pushed gone.
+        let _lock = lock(SYNC_LOCK).await;
         self.reload();
+        let Some(token) = self.session.get_untracked().map(|s| s.token) else {
+            return false;
+        };
         let request = self.state.with_value(|s| s.replica.sync_request());
         let generation = self.generation.get_value();
         self.status.update(|s| s.syncing = true);
         let result = api::sync(&token, &request).await;
         self.status.update(|s| s.syncing = false);
         if generation != self.generation.get_value() {
-            return;
+            return false;
         }
         match result {
             Ok(response) => {
                 self.failures.set_value(0);
+                if let Some(retry) = self.retry.try_update_value(Option::take).flatten() {
+                    retry.clear();
+                }
                 self.status.update(|s| {
                     s.online = true;
                     s.last_synced = Some(local_hour_minute());
@@ -380,19 +454,30 @@ impl SyncEngine {
                 if all_taken && self.state.with_value(|s| !s.replica.pending.is_empty()) {
                     self.again.set_value(true);
                 }
+                false
             }
             Err(ApiFailure::Unauthorized) => {
                 // Keep the pending queue: after signing in again it is pushed as it is.
                 self.notify(Notice::SignedOut);
-                self.session.set(None);
-                self.state.update_value(|s| s.session = None);
-                let _ = self.save();
+                // Only this session: another tab may have signed in again meanwhile.
+                let _ = self.commit(true, |state| {
+                    if state.session.as_ref().is_some_and(|s| s.token == token) {
+                        state.session = None;
+                    }
+                    Ok::<(), ()>(())
+                });
                 self.refresh();
+                false
             }
             Err(failure) => {
+                if failure == ApiFailure::Network {
+                    // The server cannot be reached, whatever the phone says: show it.
+                    self.status.update(|s| s.online = false);
+                }
                 if failure.is_transient() {
                     self.retry_later();
                 }
+                failure.is_transient()
             }
         }
     }
@@ -403,33 +488,53 @@ impl SyncEngine {
         self.failures.set_value(failures);
         let delay = (1u64 << failures.min(8)).min(MAX_BACKOFF_SECS);
         let engine = *self;
-        set_timeout(move || engine.sync_now(), Duration::from_secs(delay));
+        let handle = set_timeout_with_handle(
+            move || {
+                engine.retry.set_value(None);
+                engine.sync_now();
+            },
+            Duration::from_secs(delay),
+        )
+        .ok();
+        if let Some(previous) = self
+            .retry
+            .try_update_value(|r| std::mem::replace(r, handle))
+            .flatten()
+        {
+            previous.clear();
+        }
     }
 
     fn accept(&self, response: &SyncResponse) {
         // Another tab may have queued changes while the request was out: apply the answer to
         // the current stored state, which keeps them (ids above `last_mutation_id`).
-        self.reload();
-        let notices: Vec<Notice> = self.state.with_value(|state| {
-            response
+        let accepted = self.commit(true, |state| {
+            let notices: Vec<Notice> = response
                 .results
                 .iter()
                 .filter_map(|r| notice_for(r, &state.replica.pending))
-                .collect()
+                .collect();
+            state
+                .replica
+                .apply_response(response)
+                .map(|_| notices)
+                .map_err(|_| ())
         });
-        let applied = self
-            .state
-            .try_update_value(|state| state.replica.apply_response(response))
-            .is_some_and(|r| r.is_ok());
-        if !applied {
+        let Ok((notices, _)) = accepted else {
             leptos::logging::warn!("ignored a sync response that could not be applied");
             return;
-        }
+        };
         for notice in notices {
             self.notify(notice);
         }
-        let _ = self.save();
         self.refresh();
+    }
+}
+
+fn refusal(err: ApplyError) -> MutateError {
+    match err {
+        ApplyError::Rejected(r) => MutateError::Refused(r),
+        ApplyError::Store(_) => MutateError::StorageFull,
     }
 }
 
