@@ -13,7 +13,7 @@ use wasm_bindgen::JsCast;
 use crate::app::{tr, Shell};
 use crate::components::notices::mutate_error_text;
 use crate::i18n::{import_summary, rejected_line, Lang, Msg};
-use crate::pages::coordinator::{is_coordinator, new_id, not_signed_in, CoordinatorNav};
+use crate::pages::coordinator::{new_id, CoordinatorNav, CoordinatorOnly};
 use crate::sync::SyncEngine;
 
 /// A situation a beneficiary may be in, as a filter and a tick box.
@@ -80,6 +80,32 @@ impl Situation {
     }
 }
 
+/// A tick box per situation, editing `flags` (the register's form, a campaign's filter).
+#[component]
+pub fn SituationChecks(
+    flags: RwSignal<BeneficiaryFlags>,
+    testid_prefix: &'static str,
+) -> impl IntoView {
+    view! {
+        <fieldset>
+            <legend>{tr(Msg::FilterFlag)}</legend>
+            <div class="checks">
+                {Situation::ALL.into_iter().map(|s| view! {
+                    <label class="check">
+                        <input type="checkbox" data-testid=format!("{testid_prefix}-{}", s.key())
+                            prop:checked=move || flags.with(|f| s.of(f))
+                            on:change=move |ev| {
+                                let on = event_target_checked(&ev);
+                                flags.update(|f| *s.flag(f) = on);
+                            }/>
+                        <span>{tr(s.label())}</span>
+                    </label>
+                }).collect_view()}
+            </div>
+        </fieldset>
+    }
+}
+
 /// The register as this device holds it, private parts joined back in.
 pub fn register(view: &MemoryStore) -> Vec<Beneficiary> {
     let mut list: Vec<Beneficiary> = view
@@ -128,13 +154,7 @@ const SHOWN: usize = 100;
 
 #[component]
 pub fn Beneficiaries() -> impl IntoView {
-    let engine = expect_context::<SyncEngine>();
-    move || {
-        if !is_coordinator(&engine) {
-            return not_signed_in();
-        }
-        view! { <Register/> }.into_any()
-    }
+    view! { <CoordinatorOnly><Register/></CoordinatorOnly> }
 }
 
 #[component]
@@ -420,22 +440,7 @@ fn NewBeneficiary(village: Memo<Option<Village>>) -> impl IntoView {
                 <span>{tr(Msg::BirthYear)}</span>
                 <input type="number" min="1900" max="2100" inputmode="numeric" data-testid="nb-birth-year" prop:value=move || birth_year.get() on:input=move |ev| birth_year.set(event_target_value(&ev))/>
             </label>
-            <fieldset>
-                <legend>{tr(Msg::FilterFlag)}</legend>
-                <div class="checks">
-                    {Situation::ALL.into_iter().map(|s| view! {
-                        <label class="check">
-                            <input type="checkbox" data-testid=format!("nb-flag-{}", s.key())
-                                prop:checked=move || flags.with(|f| s.of(f))
-                                on:change=move |ev| {
-                                    let on = event_target_checked(&ev);
-                                    flags.update(|f| *s.flag(f) = on);
-                                }/>
-                            <span>{tr(s.label())}</span>
-                        </label>
-                    }).collect_view()}
-                </div>
-            </fieldset>
+            <SituationChecks flags=flags testid_prefix="nb-flag"/>
             <fieldset>
                 <legend>{tr(Msg::Needs)}</legend>
                 <div class="checks">

@@ -13,7 +13,7 @@ use linli_core::sync::{MemoryStore, Record, SignupStatus};
 
 use crate::app::{tr, Shell};
 use crate::i18n::{day_label, hours_text, places_left, waitlisted_badge, when, Msg};
-use crate::pages::coordinator::{is_coordinator, not_signed_in, CoordinatorNav};
+use crate::pages::coordinator::{CoordinatorNav, CoordinatorOnly};
 use crate::sync::SyncEngine;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -145,13 +145,7 @@ const SHOWN: usize = 40;
 
 #[component]
 pub fn BoardPage() -> impl IntoView {
-    let engine = expect_context::<SyncEngine>();
-    move || {
-        if !is_coordinator(&engine) {
-            return not_signed_in();
-        }
-        view! { <BoardView/> }.into_any()
-    }
+    view! { <CoordinatorOnly><BoardView/></CoordinatorOnly> }
 }
 
 fn task_link(task: &Task) -> String {

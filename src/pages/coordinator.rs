@@ -152,6 +152,19 @@ pub(crate) fn new_id(prefix: &str) -> String {
     format!("{prefix}-{short}")
 }
 
+/// A page of the workspace: shown to a signed-in coordinator, else the way to sign in.
+#[component]
+pub fn CoordinatorOnly(children: ChildrenFn) -> impl IntoView {
+    let engine = expect_context::<SyncEngine>();
+    move || {
+        if is_coordinator(&engine) {
+            children().into_any()
+        } else {
+            not_signed_in()
+        }
+    }
+}
+
 /// The coordinator's places, on every page of the workspace.
 #[component]
 pub fn CoordinatorNav() -> impl IntoView {

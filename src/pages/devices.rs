@@ -7,18 +7,12 @@ use crate::api::{self, Device};
 use crate::app::{tr, Shell};
 use crate::components::notices::reject_text;
 use crate::i18n::{date_time, Msg};
-use crate::pages::coordinator::{is_coordinator, not_signed_in, CoordinatorNav};
+use crate::pages::coordinator::{CoordinatorNav, CoordinatorOnly};
 use crate::sync::SyncEngine;
 
 #[component]
 pub fn Devices() -> impl IntoView {
-    let engine = expect_context::<SyncEngine>();
-    move || {
-        if !is_coordinator(&engine) {
-            return not_signed_in();
-        }
-        view! { <DeviceList/> }.into_any()
-    }
+    view! { <CoordinatorOnly><DeviceList/></CoordinatorOnly> }
 }
 
 #[component]

@@ -13,8 +13,8 @@ use linli_core::sync::Mutation;
 use crate::app::{tr, Shell};
 use crate::components::notices::mutate_error_text;
 use crate::i18n::{campaign_preview, tasks_posted, weekday_name, Lang, Msg};
-use crate::pages::beneficiaries::{register, village, Situation};
-use crate::pages::coordinator::{is_coordinator, new_id, not_signed_in, CoordinatorNav};
+use crate::pages::beneficiaries::{register, village, SituationChecks};
+use crate::pages::coordinator::{new_id, CoordinatorNav, CoordinatorOnly};
 use crate::sync::SyncEngine;
 
 const WEEKDAYS: [Weekday; 7] = [
@@ -120,13 +120,7 @@ fn first_template() -> TaskTemplate {
 
 #[component]
 pub fn NewTask() -> impl IntoView {
-    let engine = expect_context::<SyncEngine>();
-    move || {
-        if !is_coordinator(&engine) {
-            return not_signed_in();
-        }
-        view! { <NewTaskForm/> }.into_any()
-    }
+    view! { <CoordinatorOnly><NewTaskForm/></CoordinatorOnly> }
 }
 
 #[component]
@@ -243,13 +237,7 @@ fn NewTaskForm() -> impl IntoView {
 
 #[component]
 pub fn NewCampaign() -> impl IntoView {
-    let engine = expect_context::<SyncEngine>();
-    move || {
-        if !is_coordinator(&engine) {
-            return not_signed_in();
-        }
-        view! { <CampaignForm/> }.into_any()
-    }
+    view! { <CoordinatorOnly><CampaignForm/></CoordinatorOnly> }
 }
 
 /// The dates from `from` to `to`, both included (at most a month: a campaign is for days).
@@ -309,22 +297,7 @@ fn CampaignForm() -> impl IntoView {
             <h1>{tr(Msg::CampaignTitle)}</h1>
             <form class="form wide" on:submit=save data-testid="campaign">
                 <TemplateFields template=template/>
-                <fieldset>
-                    <legend>{tr(Msg::FilterFlag)}</legend>
-                    <div class="checks">
-                        {Situation::ALL.into_iter().map(|s| view! {
-                            <label class="check">
-                                <input type="checkbox" data-testid=format!("campaign-flag-{}", s.key())
-                                    prop:checked=move || flags.with(|f| s.of(f))
-                                    on:change=move |ev| {
-                                        let on = event_target_checked(&ev);
-                                        flags.update(|f| *s.flag(f) = on);
-                                    }/>
-                                <span>{tr(s.label())}</span>
-                            </label>
-                        }).collect_view()}
-                    </div>
-                </fieldset>
+                <SituationChecks flags=flags testid_prefix="campaign-flag"/>
                 <label>
                     <span>{tr(Msg::FilterGroup)}</span>
                     <select data-testid="campaign-group" on:change=move |ev| {

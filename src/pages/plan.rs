@@ -14,7 +14,7 @@ use linli_core::sync::{MemoryStore, Mutation, Record, SignupStatus};
 use crate::app::{tr, Shell};
 use crate::i18n::{assignments_applied, day_label, hours_text, places_filled, when, Lang, Msg};
 use crate::pages::beneficiaries::{register, village};
-use crate::pages::coordinator::{is_coordinator, not_signed_in, CoordinatorNav};
+use crate::pages::coordinator::{CoordinatorNav, CoordinatorOnly};
 use crate::sync::SyncEngine;
 
 /// Everything the matching needs, from a coordinator's copy: every task, and every confirmed
@@ -99,13 +99,7 @@ struct Computed {
 
 #[component]
 pub fn Plan() -> impl IntoView {
-    let engine = expect_context::<SyncEngine>();
-    move || {
-        if !is_coordinator(&engine) {
-            return not_signed_in();
-        }
-        view! { <PlanView/> }.into_any()
-    }
+    view! { <CoordinatorOnly><PlanView/></CoordinatorOnly> }
 }
 
 #[component]

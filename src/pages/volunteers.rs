@@ -8,7 +8,7 @@ use linli_core::sync::{MemoryStore, Record};
 use crate::app::{tr, Shell};
 use crate::i18n::{Lang, Msg};
 use crate::pages::beneficiaries::village;
-use crate::pages::coordinator::{is_coordinator, not_signed_in, CoordinatorNav};
+use crate::pages::coordinator::{CoordinatorNav, CoordinatorOnly};
 use crate::sync::SyncEngine;
 
 /// One volunteer as the list shows them, with the text a search looks in (built once per
@@ -101,13 +101,7 @@ const SHOWN: usize = 50;
 
 #[component]
 pub fn Volunteers() -> impl IntoView {
-    let engine = expect_context::<SyncEngine>();
-    move || {
-        if !is_coordinator(&engine) {
-            return not_signed_in();
-        }
-        view! { <VolunteerList/> }.into_any()
-    }
+    view! { <CoordinatorOnly><VolunteerList/></CoordinatorOnly> }
 }
 
 #[component]
