@@ -37,7 +37,7 @@ pub fn mutate_error_text(lang: Lang, err: &MutateError) -> String {
                 format!("{} {}", reject_text(lang, r.code), reasons.join("；"))
             }
         }
-        MutateError::StorageFull => Msg::NoticeStorageFull.text(lang).to_owned(),
+        MutateError::StorageFull => Msg::ChangeNotStored.text(lang).to_owned(),
         MutateError::NotSignedIn => Msg::NoticeSignedOut.text(lang).to_owned(),
     }
 }

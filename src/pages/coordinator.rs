@@ -229,7 +229,7 @@ pub fn Coordinator() -> impl IntoView {
                         view! {
                             <li class="task" data-testid=format!("task-{}", task.id.as_str())>
                                 <A href=href attr:class="task-main">
-                                    <strong class="task-title">{task.title.clone()}</strong>
+                                    <strong class="task-title" data-user-text="">{task.title.clone()}</strong>
                                     <span class="task-when">{move || when(lang.get(), task.start, task.end)}</span>
                                 </A>
                                 <span class="badge" data-testid="fill">{format!("{confirmed}/{max}")}</span>

@@ -296,7 +296,17 @@ fn TaskView(me: VolunteerId, id: TaskId) -> impl IntoView {
                         {if can_check_in {
                             Some(view! {
                                 <button type="button" class="primary big" data-testid="check-in"
-                                    on:click=move |_| act(Mutation::CheckIn { task: id_in.clone(), at: now_to_the_minute(engine) })>
+                                    on:click=move |_| {
+                                        let at = now_to_the_minute(engine);
+                                        // The clock may have moved since the page was drawn: the
+                                        // core would refuse it; say why in the user's words.
+                                        let fits = page.with_untracked(|p| p.as_ref().is_some_and(|p| ServiceRecord::check_in_open(&p.task, at)));
+                                        if fits {
+                                            act(Mutation::CheckIn { task: id_in.clone(), at });
+                                        } else {
+                                            error.set(Some(Msg::CheckInClosed.text(lang.get_untracked()).to_owned()));
+                                        }
+                                    }>
                                     {tr(Msg::CheckIn)}
                                 </button>
                             }.into_any())
@@ -309,6 +319,9 @@ fn TaskView(me: VolunteerId, id: TaskId) -> impl IntoView {
                             }.into_any())
                         } else if checked_in.is_none() && open && before_check_in.get() {
                             Some(view! { <p class="note">{tr(Msg::CheckInOpensSoon)}</p> }.into_any())
+                        } else if checked_in.is_none() && open {
+                            // Past the window by this phone's clock: say so (the clock may be wrong).
+                            Some(view! { <p class="note" data-testid="check-in-closed">{tr(Msg::CheckInClosed)}</p> }.into_any())
                         } else {
                             None
                         }}
