@@ -1,6 +1,6 @@
 //! Every request the app makes to the server, in one place.
 
-use gloo_net::http::{Request, Response};
+use gloo_net::http::{Request, RequestBuilder, Response};
 use linli_core::sync::protocol::{
     InviteRequest, InviteResponse, JoinRequest, JoinResponse, LoginRequest, LoginResponse,
     SyncRequest, SyncResponse,
@@ -78,23 +78,60 @@ async fn read<T: DeserializeOwned>(response: Response) -> Result<T, ApiFailure> 
     }
 }
 
+/// How long a request may take before it counts as "no connection". A request that hangs on
+/// a weak signal would otherwise hold the sync (and its cross-tab lock) for good.
+const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Runs `send` with a deadline: past it the request (and the reading of its body) is aborted.
+async fn with_deadline<T>(
+    send: impl FnOnce(Option<&web_sys::AbortSignal>) -> Result<RequestBuilder, ApiFailure>,
+    finish: impl AsyncFnOnce(Response) -> Result<T, ApiFailure>,
+    body: Option<serde_json::Value>,
+) -> Result<T, ApiFailure> {
+    let controller = web_sys::AbortController::new().ok();
+    let signal = controller.as_ref().map(|c| c.signal());
+    let timer = controller
+        .clone()
+        .and_then(|c| leptos::prelude::set_timeout_with_handle(move || c.abort(), TIMEOUT).ok());
+    let builder = send(signal.as_ref())?;
+    let sent = match body {
+        Some(body) => {
+            builder
+                .json(&body)
+                .map_err(|e| ApiFailure::Decode(e.to_string()))?
+                .send()
+                .await
+        }
+        None => builder.send().await,
+    };
+    let result = match sent {
+        Ok(response) => finish(response).await,
+        Err(_) => Err(ApiFailure::Network),
+    };
+    if let Some(timer) = timer {
+        timer.clear();
+    }
+    result
+}
+
 async fn post<B: serde::Serialize, T: DeserializeOwned>(
     path: &str,
     token: Option<&str>,
     body: &B,
 ) -> Result<T, ApiFailure> {
-    let mut request = Request::post(path);
-    if let Some(token) = token {
-        request = request.header("Authorization", &format!("Bearer {token}"));
-    }
     let body = serde_json::to_value(body).map_err(|e| ApiFailure::Decode(e.to_string()))?;
-    let response = request
-        .json(&body)
-        .map_err(|e| ApiFailure::Decode(e.to_string()))?
-        .send()
-        .await
-        .map_err(|_| ApiFailure::Network)?;
-    read(response).await
+    with_deadline(
+        |signal| {
+            let mut request = Request::post(path).abort_signal(signal);
+            if let Some(token) = token {
+                request = request.header("Authorization", &format!("Bearer {token}"));
+            }
+            Ok(request)
+        },
+        async |response| read(response).await,
+        Some(body),
+    )
+    .await
 }
 
 /// One device (a phone or a browser signed in) of the coordinator's village.
@@ -126,12 +163,16 @@ struct RevokedDevice {
 
 /// The village's devices (coordinators only; needs a connection).
 pub async fn devices(token: &str) -> Result<Vec<Device>, ApiFailure> {
-    let response = Request::get("/api/v1/devices")
-        .header("Authorization", &format!("Bearer {token}"))
-        .send()
-        .await
-        .map_err(|_| ApiFailure::Network)?;
-    read::<DeviceList>(response).await.map(|l| l.devices)
+    with_deadline(
+        |signal| {
+            Ok(Request::get("/api/v1/devices")
+                .abort_signal(signal)
+                .header("Authorization", &format!("Bearer {token}")))
+        },
+        async |response| read::<DeviceList>(response).await.map(|l| l.devices),
+        None,
+    )
+    .await
 }
 
 /// Signs a device out for good: its token stops working at its next sync.
