@@ -1,14 +1,17 @@
 //! Sync benchmarks (acceptance 4), a plain `harness = false` program; lines starting `BENCH ` are
 //! collected by `cargo xtask bench`.
 //!
-//! 1. Load: the real `linli-server` binary (with `--demo`) on loopback and 200 concurrent
-//!    simulated volunteers' devices, each doing round trips of `POST /api/v1/sync` (half of them
-//!    pushing a sign-up or withdrawal, half pulling only): round trips per second, p50 and p99.
+//! 1. Load: the real `linli-server` binary (with `--demo`, default rate limits) on loopback and
+//!    1,000 simulated volunteers' phones, each joined with its own token, syncing about every
+//!    2 s (uniform 1-3 s think time) for 60 s; 40 % of syncs push a pending mutation (sign-up,
+//!    withdrawal, profile change), the rest only pull. Offered and achieved syncs per second, p50/p90/p99/max,
+//!    errors (any answer but 200).
 //! 2. Pull cost vs. database size: in process, a coordinator changes one task and another device
 //!    pulls; the median pull with 1,000 and with 100,000 records in the database, and the ratio
 //!    (incremental pulls read only what changed, so it should be close to 1).
 //!
-//! `BENCH_DEVICES`, `BENCH_ROUNDS` (per device) and `BENCH_SECONDS` (cap) tune part 1.
+//! `LINLI_LOAD_DEVICES` (1000), `LINLI_LOAD_SECONDS` (60), `LINLI_LOAD_INTERVAL_MS` (2000,
+//! the mean think time) and `LINLI_LOAD_PUSH_PERCENT` (40) tune part 1.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -81,47 +84,118 @@ fn start_server() -> Server {
     }
 }
 
-fn free_all_week(mut volunteer: Volunteer) -> Mutation {
+fn free_all_week(mut volunteer: Volunteer) -> Volunteer {
     let all_day = TimeRange::new(0, 1440).expect("range");
     volunteer.availability =
         WeeklyAvailability::new(std::array::from_fn(|_| vec![all_day])).expect("week");
     volunteer.max_hours_per_week = 80;
-    Mutation::UpdateProfile { volunteer }
+    volunteer
 }
 
-async fn post(
+/// What one measured request came to.
+enum Outcome<R> {
+    Ok(R),
+    /// Any answer but 200, or no answer at all.
+    Error(String),
+}
+
+/// The part of a sync answer a steady-state device of the benchmark looks at. The patch is
+/// scanned but not built (`IgnoredAny`): the load generator shares the 2 cores with the server,
+/// and building every record's JSON tree on the client side would take CPU from the server.
+#[derive(serde::Deserialize)]
+struct LightResponse {
+    cookie: u64,
+    patch: Vec<serde::de::IgnoredAny>,
+    results: Vec<linli_core::sync::protocol::MutationResult>,
+}
+
+async fn post<R: serde::de::DeserializeOwned>(
     client: &reqwest::Client,
     url: &str,
     token: &str,
     request: &SyncRequest,
-) -> SyncResponse {
-    let response = client
+) -> Outcome<R> {
+    let response = match client
         .post(url)
         .bearer_auth(token)
         .json(request)
         .send()
         .await
-        .expect("sync request");
-    assert_eq!(response.status(), 200);
-    response.json().await.expect("sync response")
+    {
+        Ok(r) => r,
+        Err(e) => return Outcome::Error(format!("transport: {e}")),
+    };
+    let status = response.status();
+    if status != 200 {
+        return Outcome::Error(format!("status {status}"));
+    }
+    match response.json().await {
+        Ok(body) => Outcome::Ok(body),
+        Err(e) => Outcome::Error(format!("body: {e}")),
+    }
 }
 
-/// One simulated phone: joins, syncs (a reset, not measured), frees its week, then does
-/// `rounds` measured round trips. The device is kept light (cookie, mutation ids, the open
-/// tasks and its own sign-ups) so the 200 of them do not starve the server of CPU.
-async fn device(
-    client: reqwest::Client,
-    base: Arc<String>,
-    index: u64,
-    rounds: u64,
-    deadline: Instant,
-) -> Vec<Duration> {
+/// The load run's shape, from the environment (`LINLI_LOAD_*`).
+#[derive(Clone, Copy)]
+struct LoadShape {
+    devices: u64,
+    seconds: u64,
+    /// Mean think time between one device's syncs; each wait is drawn uniformly from
+    /// `interval / 2 ..= interval * 3 / 2`.
+    interval: Duration,
+    /// Share of syncs, in percent, that push a pending mutation.
+    push_percent: u64,
+}
+
+/// A device's state after joining and its first sync (not measured).
+struct Joined {
+    token: String,
+    client_id: String,
+    cookie: u64,
+    next_id: u64,
+    profile: Volunteer,
+    open: Vec<TaskId>,
+}
+
+fn sync_request(
+    client_id: &str,
+    cookie: Option<u64>,
+    mutations: Vec<PushedMutation>,
+) -> SyncRequest {
+    SyncRequest {
+        client_id: client_id.to_owned(),
+        schema_version: SCHEMA_VERSION,
+        cookie,
+        mutations,
+        acked_mutation_id: None,
+    }
+}
+
+fn pushed(id: u64, mutation: &Mutation) -> PushedMutation {
+    PushedMutation {
+        id,
+        name: mutation.name().into(),
+        args: mutation.args(),
+        client_time: None,
+    }
+}
+
+fn expect_ok(outcome: Outcome<SyncResponse>, what: &str) -> SyncResponse {
+    match outcome {
+        Outcome::Ok(r) => r,
+        Outcome::Error(e) => panic!("{what}: {e}"),
+    }
+}
+
+/// Joins with the demo invite (its own token), does the first (reset) sync and frees its week
+/// so sign-ups can succeed. Not measured: this is a phone's first day, not its steady state.
+async fn join_device(client: reqwest::Client, base: Arc<String>, index: u64) -> Joined {
     let joined: serde_json::Value = client
         .post(format!("{base}/api/v1/join"))
         .json(&serde_json::json!({
             "invite_code": "DEMO-2026",
             "name": format!("压测{index}"),
-            "phone": format!("1390000{index:04}"),
+            "phone": format!("139{index:08}"),
         }))
         .send()
         .await
@@ -133,22 +207,16 @@ async fn device(
     let me = joined["volunteer_id"].as_str().expect("id").to_owned();
     let url = format!("{base}/api/v1/sync");
     let client_id = format!("bench-{index}");
-    let request = |cookie: Option<u64>, mutations: Vec<PushedMutation>| SyncRequest {
-        client_id: client_id.clone(),
-        schema_version: SCHEMA_VERSION,
-        cookie,
-        mutations,
-        acked_mutation_id: None,
-    };
-    let pushed = |id: u64, mutation: &Mutation| PushedMutation {
-        id,
-        name: mutation.name().into(),
-        args: mutation.args(),
-        client_time: None,
-    };
-
-    // Warm-up: the first (reset) pull, then free all week so sign-ups can succeed.
-    let first = post(&client, &url, &token, &request(None, vec![])).await;
+    let first = expect_ok(
+        post(
+            &client,
+            &url,
+            &token,
+            &sync_request(&client_id, None, vec![]),
+        )
+        .await,
+        "first sync",
+    );
     let mut open: Vec<TaskId> = Vec::new();
     let mut profile = None;
     for op in &first.patch {
@@ -161,87 +229,205 @@ async fn device(
         }
     }
     let profile = free_all_week(profile.expect("own profile"));
-    let mut next_id = 1;
-    let response = post(
-        &client,
-        &url,
-        &token,
-        &request(Some(first.cookie), vec![pushed(next_id, &profile)]),
-    )
-    .await;
-    next_id += 1;
-    let mut cookie = response.cookie;
+    let mutation = Mutation::UpdateProfile {
+        volunteer: profile.clone(),
+    };
+    let response = expect_ok(
+        post(
+            &client,
+            &url,
+            &token,
+            &sync_request(&client_id, Some(first.cookie), vec![pushed(1, &mutation)]),
+        )
+        .await,
+        "profile",
+    );
+    Joined {
+        token,
+        client_id,
+        cookie: response.cookie,
+        next_id: 2,
+        profile,
+        open,
+    }
+}
 
+/// What one device measured.
+#[derive(Default)]
+struct DeviceReport {
+    latencies: Vec<Duration>,
+    pushes: u64,
+    /// Patch operations received, summed over the measured syncs.
+    patch_ops: u64,
+    errors: Vec<String>,
+}
+
+/// One simulated phone in its steady state: sleeps a think time, then syncs. `push_percent`
+/// of syncs (default 40 %) push a pending mutation: 5 in 8 of them a sign-up or a withdrawal,
+/// 3 in 8 a profile change (weekly hours); the others only pull.
+/// A mutation that got no answer stays pending and is pushed again with the next sync, as the
+/// app's queue does.
+async fn run_device(
+    client: reqwest::Client,
+    base: Arc<String>,
+    index: u64,
+    mut device: Joined,
+    shape: LoadShape,
+    start: Instant,
+    deadline: Instant,
+) -> DeviceReport {
+    let url = format!("{base}/api/v1/sync");
     let mut rng = SplitMix64::new(index + 1);
+    let interval_ms = shape.interval.as_millis().max(2) as u64;
+    // Spread the first syncs over one interval: phones do not sync in lockstep.
+    let mut next = start + Duration::from_millis(rng.below(interval_ms));
     let mut mine: Vec<TaskId> = Vec::new();
-    let mut latencies = Vec::with_capacity(rounds as usize);
-    for _ in 0..rounds {
-        if Instant::now() > deadline {
+    let mut pending: Vec<(PushedMutation, Option<TaskId>)> = Vec::new();
+    let mut report = DeviceReport::default();
+    loop {
+        tokio::time::sleep_until(tokio::time::Instant::from_std(next)).await;
+        if Instant::now() >= deadline {
             break;
         }
-        let mut mutations = Vec::new();
-        let mut signing_up = None;
-        if rng.chance(0.5) {
-            let mutation = if !mine.is_empty() && rng.chance(0.4) {
-                let task = mine.swap_remove(rng.index(mine.len()));
-                Mutation::Withdraw { task }
-            } else {
-                let task = rng.pick(&open).cloned().expect("open tasks");
-                signing_up = Some(task.clone());
-                Mutation::SignUp { task }
-            };
-            mutations.push(pushed(next_id, &mutation));
-            next_id += 1;
-        }
-        let started = Instant::now();
-        let response = post(&client, &url, &token, &request(Some(cookie), mutations)).await;
-        latencies.push(started.elapsed());
-        cookie = response.cookie;
-        if let (Some(task), Some(result)) = (signing_up, response.results.first()) {
-            if result.status == linli_core::sync::protocol::ResultStatus::Applied {
-                mine.push(task);
+        if pending.is_empty() {
+            // Of the pushing syncs, 5 in 8 sign up or withdraw, 3 in 8 change the profile.
+            let roll = rng.below(800);
+            if roll < 5 * shape.push_percent {
+                let (mutation, task) = if !mine.is_empty() && rng.chance(0.4) {
+                    let task = mine.swap_remove(rng.index(mine.len()));
+                    (Mutation::Withdraw { task }, None)
+                } else {
+                    let task = rng.pick(&device.open).cloned().expect("open tasks");
+                    (Mutation::SignUp { task: task.clone() }, Some(task))
+                };
+                pending.push((pushed(device.next_id, &mutation), task));
+                device.next_id += 1;
+            } else if roll < 8 * shape.push_percent {
+                device.profile.max_hours_per_week = 40 + rng.below(40) as u32;
+                let mutation = Mutation::UpdateProfile {
+                    volunteer: device.profile.clone(),
+                };
+                pending.push((pushed(device.next_id, &mutation), None));
+                device.next_id += 1;
             }
         }
+        let mutations: Vec<PushedMutation> = pending.iter().map(|(m, _)| m.clone()).collect();
+        if !mutations.is_empty() {
+            report.pushes += 1;
+        }
+        let request = sync_request(&device.client_id, Some(device.cookie), mutations);
+        let started = Instant::now();
+        let outcome: Outcome<LightResponse> = post(&client, &url, &device.token, &request).await;
+        report.latencies.push(started.elapsed());
+        match outcome {
+            Outcome::Ok(response) => {
+                device.cookie = response.cookie;
+                report.patch_ops += response.patch.len() as u64;
+                for (mutation, task) in pending.drain(..) {
+                    let applied = response.results.iter().any(|r| {
+                        r.id == mutation.id
+                            && r.status == linli_core::sync::protocol::ResultStatus::Applied
+                    });
+                    if let (true, Some(task)) = (applied, task) {
+                        mine.push(task);
+                    }
+                }
+            }
+            Outcome::Error(e) => report.errors.push(e),
+        }
+        let wait = interval_ms / 2 + rng.below(interval_ms + 1);
+        next = Instant::now().max(next) + Duration::from_millis(wait);
     }
-    latencies
+    report
 }
 
 fn load_benchmark() {
-    let devices = env_or("BENCH_DEVICES", 200);
-    let rounds = env_or("BENCH_ROUNDS", 40);
-    let seconds = env_or("BENCH_SECONDS", 60);
+    let shape = LoadShape {
+        devices: env_or("LINLI_LOAD_DEVICES", 1000),
+        seconds: env_or("LINLI_LOAD_SECONDS", 60),
+        interval: Duration::from_millis(env_or("LINLI_LOAD_INTERVAL_MS", 2000)),
+        push_percent: env_or("LINLI_LOAD_PUSH_PERCENT", 40).min(100),
+    };
     let server = start_server();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("runtime");
     let base = Arc::new(server.base.clone());
-    let (latencies, elapsed) = runtime.block_on(async {
+    let (reports, elapsed, join_time) = runtime.block_on(async {
         let client = reqwest::Client::builder()
-            .pool_max_idle_per_host(devices as usize)
+            .pool_max_idle_per_host(shape.devices as usize)
             .build()
             .expect("client");
-        let deadline = Instant::now() + Duration::from_secs(seconds);
-        let started = Instant::now();
-        let handles: Vec<_> = (0..devices)
-            .map(|i| tokio::spawn(device(client.clone(), base.clone(), i, rounds, deadline)))
+        // Joins and first syncs, 16 at a time (a village's phones do not all join at once).
+        let joined_at = Instant::now();
+        let gate = Arc::new(tokio::sync::Semaphore::new(16));
+        let handles: Vec<_> = (0..shape.devices)
+            .map(|i| {
+                let (client, base, gate) = (client.clone(), base.clone(), gate.clone());
+                tokio::spawn(async move {
+                    let _permit = gate.acquire_owned().await.expect("semaphore");
+                    join_device(client, base, i).await
+                })
+            })
             .collect();
-        let mut all = Vec::new();
+        let mut joined = Vec::new();
         for handle in handles {
-            all.extend(handle.await.expect("device task"));
+            joined.push(handle.await.expect("join task"));
         }
-        (all, started.elapsed())
+        let join_time = joined_at.elapsed();
+        let start = Instant::now();
+        let deadline = start + Duration::from_secs(shape.seconds);
+        let handles: Vec<_> = joined
+            .into_iter()
+            .enumerate()
+            .map(|(i, device)| {
+                tokio::spawn(run_device(
+                    client.clone(),
+                    base.clone(),
+                    i as u64,
+                    device,
+                    shape,
+                    start,
+                    deadline,
+                ))
+            })
+            .collect();
+        let mut reports = Vec::new();
+        for handle in handles {
+            reports.push(handle.await.expect("device task"));
+        }
+        (reports, start.elapsed(), join_time)
     });
-    let mut sorted = latencies;
+    let mut sorted: Vec<Duration> = reports.iter().flat_map(|r| r.latencies.clone()).collect();
     sorted.sort();
     let count = sorted.len();
+    let pushes: u64 = reports.iter().map(|r| r.pushes).sum();
+    let patch_ops: u64 = reports.iter().map(|r| r.patch_ops).sum();
+    let errors: Vec<&String> = reports.iter().flat_map(|r| &r.errors).collect();
+    let offered = shape.devices as f64 / shape.interval.as_secs_f64();
     println!(
-        "BENCH sync load ({devices} concurrent devices, demo village, loopback, fsync on): \
-         {count} round trips, {:.0} round trips/s, p50 {:.1} ms, p99 {:.1} ms",
+        "BENCH sync load ({} devices, each its own token, one sync per {:.1} s on average \
+         (offered {offered:.0}/s), {} % of syncs pushing, {} s, demo village, loopback, fsync on, \
+         sync rate limit on): \
+         {count} syncs ({pushes} with mutations), achieved {:.0}/s, p50 {:.1} ms, \
+         p90 {:.1} ms, p99 {:.1} ms, max {:.1} ms, errors {} ({:.1} patch operations per sync; joins and first syncs before: {:.1} s)",
+        shape.devices,
+        shape.interval.as_secs_f64(),
+        shape.push_percent,
+        shape.seconds,
         count as f64 / elapsed.as_secs_f64(),
         ms(percentile(&sorted, 0.50)),
+        ms(percentile(&sorted, 0.90)),
         ms(percentile(&sorted, 0.99)),
+        ms(sorted.last().copied().unwrap_or_default()),
+        errors.len(),
+        patch_ops as f64 / count.max(1) as f64,
+        join_time.as_secs_f64(),
     );
+    if let Some(first) = errors.first() {
+        println!("first error: {first}");
+    }
 }
 
 /// A village with exactly `total` records: a small demo village padded with open tasks.

@@ -127,6 +127,13 @@ const MIGRATIONS: &[&str] = &[
         created_at INTEGER NOT NULL
     ) STRICT;
     "#,
+    // 4: what a device holds of each key: a 64-bit digest of the body last sent to it. A record
+    //    re-stamped only to have its visibility re-evaluated (a task when someone signs up) is
+    //    not sent again to devices that hold it unchanged. NULL (rows from before) means
+    //    unknown: sent once more.
+    r#"
+    ALTER TABLE client_view ADD COLUMN sent INTEGER;
+    "#,
 ];
 
 /// The schema version this build writes and understands.

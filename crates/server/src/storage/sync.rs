@@ -4,7 +4,10 @@
 //!
 //! The pull's cost follows the change, not the database: `client_view` holds the keys the device
 //! has, and an incremental pull reads only records stamped after the device's cookie (an index
-//! range on `(village_id, version)`), deciding each one's visibility afresh.
+//! range on `(village_id, version)`), deciding each one's visibility afresh. `client_view` also
+//! keeps a digest of the body each key was last sent with: a record re-stamped only so its
+//! visibility is re-evaluated (a task when someone signs up) is not sent again to a device that
+//! holds it unchanged.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
@@ -427,6 +430,22 @@ impl Store for PullView<'_, '_> {
     }
 }
 
+/// A record from its stored body, straight into its type (no intermediate `Value` copy).
+fn parse_record(key: &str, body: &str) -> Result<Record, StorageError> {
+    let value: serde_json::Value = serde_json::from_str(body)?;
+    Record::from_value(key, value).map_err(|e| StorageError::Store(e.to_string()))
+}
+
+/// What `client_view.sent` holds: the first 8 bytes of the body's SHA-256. Stable across
+/// builds (it is stored); a collision would need 2^64 tries, and only skips a resend.
+fn body_digest(body: &str) -> i64 {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(body.as_bytes());
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    i64::from_be_bytes(first)
+}
+
 fn store_fault(e: StoreError) -> StorageError {
     StorageError::Store(e.0)
 }
@@ -471,23 +490,26 @@ fn pull_all(
         Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
     })?;
     let mut patch = Vec::new();
+    let mut digests = Vec::new();
     for row in rows {
         let (key, body) = row?;
-        let value: serde_json::Value = serde_json::from_str(&body)?;
-        let record = Record::from_value(&key, value.clone())
-            .map_err(|e| StorageError::Store(e.to_string()))?;
+        let record = parse_record(&key, &body)?;
         if visible(actor, &record, &view).map_err(store_fault)? {
-            patch.push(PatchOp::Put { key, value });
+            digests.push(body_digest(&body));
+            patch.push(PatchOp::Put {
+                key,
+                value: serde_json::from_str(&body)?,
+            });
         }
     }
     if let Some(client) = client {
         conn.prepare_cached("DELETE FROM client_view WHERE client_id = ?1")?
             .execute([client])?;
-        let mut insert =
-            conn.prepare_cached("INSERT INTO client_view (client_id, key) VALUES (?1, ?2)")?;
-        for op in &patch {
+        let mut insert = conn
+            .prepare_cached("INSERT INTO client_view (client_id, key, sent) VALUES (?1, ?2, ?3)")?;
+        for (op, digest) in patch.iter().zip(&digests) {
             if let PatchOp::Put { key, .. } = op {
-                insert.execute(params![client, key])?;
+                insert.execute(params![client, key, digest])?;
             }
         }
     }
@@ -505,7 +527,8 @@ fn pull_since(
     since: i64,
 ) -> Result<Vec<PatchOp>, StorageError> {
     let view = PullView::new(store);
-    let mut changed: BTreeMap<String, Option<serde_json::Value>> = BTreeMap::new();
+    // Key -> body (`None`: a tombstone).
+    let mut changed: BTreeMap<String, Option<String>> = BTreeMap::new();
     {
         // As in `pull_all`, a volunteer's pull skips other volunteers' profiles, sign-ups and
         // service records, which are never visible to them (so never in their `client_view`
@@ -534,32 +557,39 @@ fn pull_since(
         })?;
         for row in rows {
             let (key, body, deleted) = row?;
-            let value = if deleted != 0 {
-                None
-            } else {
-                Some(serde_json::from_str(&body)?)
-            };
-            changed.insert(key, value);
+            changed.insert(key, (deleted == 0).then_some(body));
         }
     }
-    let mut add =
-        conn.prepare_cached("INSERT OR IGNORE INTO client_view (client_id, key) VALUES (?1, ?2)")?;
+    let mut held =
+        conn.prepare_cached("SELECT sent FROM client_view WHERE client_id = ?1 AND key = ?2")?;
+    let mut add = conn.prepare_cached(
+        "INSERT INTO client_view (client_id, key, sent) VALUES (?1, ?2, ?3)
+         ON CONFLICT (client_id, key) DO UPDATE SET sent = excluded.sent",
+    )?;
     let mut remove =
         conn.prepare_cached("DELETE FROM client_view WHERE client_id = ?1 AND key = ?2")?;
     let mut patch = Vec::new();
-    for (key, value) in changed {
-        let show = match &value {
-            Some(value) => {
-                let record = Record::from_value(&key, value.clone())
-                    .map_err(|e| StorageError::Store(e.to_string()))?;
-                visible(actor, &record, &view).map_err(store_fault)?
-            }
+    for (key, body) in changed {
+        let show = match &body {
+            Some(body) => visible(actor, &parse_record(&key, body)?, &view).map_err(store_fault)?,
             None => false,
         };
-        match (show, value) {
-            (true, Some(value)) => {
-                add.execute(params![client, key])?;
-                patch.push(PatchOp::Put { key, value });
+        match (show, body) {
+            (true, Some(body)) => {
+                let digest = body_digest(&body);
+                let sent: Option<Option<i64>> = held
+                    .query_row(params![client, key], |r| r.get(0))
+                    .optional()?;
+                // Re-stamped for visibility only, and the device holds this very body: nothing
+                // to send, nothing to write.
+                if sent == Some(Some(digest)) {
+                    continue;
+                }
+                add.execute(params![client, key, digest])?;
+                patch.push(PatchOp::Put {
+                    key,
+                    value: serde_json::from_str(&body)?,
+                });
             }
             _ => {
                 if remove.execute(params![client, key])? > 0 {
@@ -570,4 +600,148 @@ fn pull_since(
     }
     sort_patch(&mut patch);
     Ok(patch)
+}
+
+#[cfg(test)]
+mod tests {
+    use linli_core::demo::{generate, DemoParams};
+    use linli_core::sync::protocol::PushedMutation;
+    use linli_core::{TaskStatus, TimeRange, WeeklyAvailability};
+
+    use super::*;
+    use crate::storage::{PrincipalRole, Storage};
+
+    fn request(client: &str, cookie: Option<u64>, mutations: Vec<PushedMutation>) -> SyncRequest {
+        SyncRequest {
+            client_id: client.into(),
+            schema_version: SCHEMA_VERSION,
+            cookie,
+            mutations,
+            acked_mutation_id: None,
+        }
+    }
+
+    fn pushed(id: u64, mutation: &Mutation) -> PushedMutation {
+        PushedMutation {
+            id,
+            name: mutation.name().into(),
+            args: mutation.args(),
+            client_time: None,
+        }
+    }
+
+    /// A sign-up re-stamps its task so every device re-evaluates it; a device that holds the
+    /// task unchanged is not sent it again, but a real change of the task still reaches it.
+    #[test]
+    fn a_record_re_stamped_for_visibility_only_is_not_sent_again() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let storage = Storage::open(&dir.path().join("db.sqlite3")).expect("open");
+        let params = DemoParams::village();
+        crate::demo::load(&storage, &params).expect("demo");
+        let demo = generate(&params);
+        let village = demo.village.id.as_str().to_owned();
+        let token = |role, subject: &str| {
+            storage
+                .issue_token(
+                    &Principal {
+                        village_id: village.clone(),
+                        role,
+                        subject: subject.into(),
+                    },
+                    "test",
+                )
+                .expect("token")
+        };
+        let (first, second) = (&demo.volunteers[0], &demo.volunteers[1]);
+        let signer = token(PrincipalRole::Volunteer, first.id.as_str());
+        let watcher = token(PrincipalRole::Volunteer, second.id.as_str());
+        let coordinator = token(PrincipalRole::Coordinator, "c-test");
+
+        let reset = storage
+            .sync(&watcher, &request("watcher", None, vec![]))
+            .expect("reset");
+        let held: Vec<String> = reset
+            .patch
+            .iter()
+            .filter_map(|op| match op {
+                PatchOp::Put { key, .. } => Some(key.clone()),
+                PatchOp::Del { .. } => None,
+            })
+            .collect();
+
+        // The signer frees its week, then signs up for the first visible open task it may take.
+        let mut volunteer = first.clone();
+        let all_day = TimeRange::new(0, 1440).expect("range");
+        volunteer.availability =
+            WeeklyAvailability::new(std::array::from_fn(|_| vec![all_day])).expect("week");
+        volunteer.max_hours_per_week = 80;
+        let mut mutations = vec![pushed(1, &Mutation::UpdateProfile { volunteer })];
+        let open: Vec<&linli_core::Task> = demo
+            .tasks
+            .iter()
+            .filter(|t| {
+                t.status == TaskStatus::Open && held.contains(&format!("task/{}", t.id.as_str()))
+            })
+            .collect();
+        for (i, task) in open.iter().enumerate().take(20) {
+            mutations.push(pushed(
+                i as u64 + 2,
+                &Mutation::SignUp {
+                    task: task.id.clone(),
+                },
+            ));
+        }
+        let pushed_response = storage
+            .sync(&signer, &request("signer", None, mutations))
+            .expect("push");
+        let signed: Vec<&linli_core::Task> = pushed_response
+            .results
+            .iter()
+            .filter(|r| r.id >= 2 && r.status == ResultStatus::Applied)
+            .map(|r| open[r.id as usize - 2])
+            .collect();
+        let task = signed.first().expect("a sign-up applied");
+        let key = format!("task/{}", task.id.as_str());
+
+        let pulled = storage
+            .sync(&watcher, &request("watcher", Some(reset.cookie), vec![]))
+            .expect("pull");
+        assert!(!pulled.reset);
+        let puts = |patch: &[PatchOp]| -> Vec<String> {
+            patch
+                .iter()
+                .filter_map(|op| match op {
+                    PatchOp::Put { key, .. } => Some(key.clone()),
+                    PatchOp::Del { .. } => None,
+                })
+                .collect()
+        };
+        assert!(
+            !puts(&pulled.patch).contains(&key),
+            "{:?}",
+            puts(&pulled.patch)
+        );
+
+        let mut changed = (*task).clone();
+        changed.title = "改期".into();
+        let update = storage
+            .sync(
+                &coordinator,
+                &request(
+                    "coordinator",
+                    None,
+                    vec![pushed(1, &Mutation::UpdateTask { task: changed })],
+                ),
+            )
+            .expect("update");
+        assert_eq!(update.results[0].status, ResultStatus::Applied);
+        let pulled = storage
+            .sync(&watcher, &request("watcher", Some(pulled.cookie), vec![]))
+            .expect("pull");
+        assert!(
+            puts(&pulled.patch).contains(&key),
+            "{:?}",
+            puts(&pulled.patch)
+        );
+    }
 }
