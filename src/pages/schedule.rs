@@ -57,50 +57,60 @@ pub fn Schedule() -> impl IntoView {
             }
             .into_any();
         };
-        let (mine, now) = engine
-            .view
-            .with(|v| (my_tasks(v, &me), crate::clock::village_now(v)));
-        let (upcoming, past): (Vec<_>, Vec<_>) = mine.into_iter().partition(|(t, _)| t.end >= now);
-        let row = move |(task, status): (Task, SignupStatus)| {
-            let id = task.id.clone();
-            let testid = format!("schedule-{}", id.as_str());
-            let for_export = task.clone();
+        // The reminders stay put while the lists below follow every change of the data (a
+        // redraw would reset the notification switch under the volunteer's finger).
+        let me_for_list = me.clone();
+        let lists = move || {
+            let me = me_for_list.clone();
+            let (mine, now) = engine
+                .view
+                .with(|v| (my_tasks(v, &me), crate::clock::village_now(v)));
+            let (upcoming, past): (Vec<_>, Vec<_>) =
+                mine.into_iter().partition(|(t, _)| t.end >= now);
+            let row = move |(task, status): (Task, SignupStatus)| {
+                let id = task.id.clone();
+                let testid = format!("schedule-{}", id.as_str());
+                let for_export = task.clone();
+                view! {
+                    <li class="task" data-testid=testid>
+                        <div class="task-main">
+                            <A href=format!("/volunteer/task/{}", task.id.as_str()) attr:class="task-title" attr:data-user-text="">{task.title.clone()}</A>
+                            <span class="task-when">{move || when(lang.get(), task.start, task.end)}</span>
+                        </div>
+                        <span class="badge" data-state=if status == SignupStatus::Confirmed { "confirmed" } else { "waitlisted" }>
+                            {move || if status == SignupStatus::Confirmed { Msg::SignupConfirmed.text(lang.get()).to_owned() } else { waitlisted_badge(lang.get(), None) }}
+                        </span>
+                        <button type="button" class="secondary" data-testid="export-one"
+                            on:click=move |_| engine.view.with_untracked(|v| export(v, &[&for_export], &format!("linli-{}.ics", for_export.id.as_str())))>
+                            {tr(Msg::ExportOne)}
+                        </button>
+                    </li>
+                }
+            };
+            let all: Vec<Task> = upcoming.iter().map(|(t, _)| t.clone()).collect();
+            let has_upcoming = !upcoming.is_empty();
             view! {
-                <li class="task" data-testid=testid>
-                    <div class="task-main">
-                        <A href=format!("/volunteer/task/{}", task.id.as_str()) attr:class="task-title" attr:data-user-text="">{task.title.clone()}</A>
-                        <span class="task-when">{move || when(lang.get(), task.start, task.end)}</span>
-                    </div>
-                    <span class="badge" data-state=if status == SignupStatus::Confirmed { "confirmed" } else { "waitlisted" }>
-                        {move || if status == SignupStatus::Confirmed { Msg::SignupConfirmed.text(lang.get()).to_owned() } else { waitlisted_badge(lang.get(), None) }}
-                    </span>
-                    <button type="button" class="secondary" data-testid="export-one"
-                        on:click=move |_| engine.view.with_untracked(|v| export(v, &[&for_export], &format!("linli-{}.ics", for_export.id.as_str())))>
-                        {tr(Msg::ExportOne)}
-                    </button>
-                </li>
+                    <h2>{tr(Msg::Upcoming)}</h2>
+                    {if has_upcoming { None } else { Some(view! { <p class="empty">{tr(Msg::NoUpcoming)}</p> }) }}
+                    <ul class="task-list">{upcoming.into_iter().map(row).collect_view()}</ul>
+                    {has_upcoming.then(|| view! {
+                        <button type="button" class="primary" data-testid="export-all"
+                            on:click=move |_| engine.view.with_untracked(|v| {
+                                let refs: Vec<&Task> = all.iter().collect();
+                                export(v, &refs, "linli-schedule.ics")
+                            })>
+                            {tr(Msg::ExportAll)}
+                        </button>
+                    })}
+                    <h2>{tr(Msg::Past)}</h2>
+                    <ul class="task-list past">{past.into_iter().map(row).collect_view()}</ul>
             }
         };
-        let all: Vec<Task> = upcoming.iter().map(|(t, _)| t.clone()).collect();
-        let has_upcoming = !upcoming.is_empty();
         view! {
             <section class="area schedule">
                 <h1>{tr(Msg::ScheduleTitle)}</h1>
                 <Reminders me=me.clone()/>
-                <h2>{tr(Msg::Upcoming)}</h2>
-                {if has_upcoming { None } else { Some(view! { <p class="empty">{tr(Msg::NoUpcoming)}</p> }) }}
-                <ul class="task-list">{upcoming.into_iter().map(row).collect_view()}</ul>
-                {has_upcoming.then(|| view! {
-                    <button type="button" class="primary" data-testid="export-all"
-                        on:click=move |_| engine.view.with_untracked(|v| {
-                            let refs: Vec<&Task> = all.iter().collect();
-                            export(v, &refs, "linli-schedule.ics")
-                        })>
-                        {tr(Msg::ExportAll)}
-                    </button>
-                })}
-                <h2>{tr(Msg::Past)}</h2>
-                <ul class="task-list past">{past.into_iter().map(row).collect_view()}</ul>
+                {lists}
             </section>
         }
         .into_any()

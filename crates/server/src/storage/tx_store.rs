@@ -85,7 +85,15 @@ impl<'c> TxStore<'c> {
     /// A sign-up of `task` changed: its task, the task's beneficiary and its notices may change
     /// visibility.
     fn touch_task_relations(&mut self, task: &TaskId) -> Result<(), StoreError> {
-        self.touch(format!("task/{}", task.as_str()))?;
+        let record = self.task(task)?;
+        // An open task is visible to everyone whatever its sign-ups: re-stamping it would make
+        // every device of the village look at it again at every sign-up.
+        if record
+            .as_ref()
+            .is_none_or(|t| t.status != linli_core::TaskStatus::Open)
+        {
+            self.touch(format!("task/{}", task.as_str()))?;
+        }
         let notices: Vec<String> = {
             let mut stmt = self
                 .conn
@@ -102,7 +110,7 @@ impl<'c> TxStore<'c> {
         for key in notices {
             self.touch(key)?;
         }
-        if let Some(beneficiary) = self.task(task)?.and_then(|t| t.beneficiary) {
+        if let Some(beneficiary) = record.and_then(|t| t.beneficiary) {
             self.touch_beneficiary(&beneficiary)?;
         }
         Ok(())
