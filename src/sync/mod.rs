@@ -441,7 +441,9 @@ impl SyncEngine {
                     retry.clear();
                 }
                 self.status.update(|s| {
-                    s.online = true;
+                    // An answer that arrives just after the phone lost its connection must not
+                    // paint the indicator "online" again.
+                    s.online = window().navigator().on_line();
                     s.last_synced = Some(local_hour_minute());
                 });
                 self.accept(&response);
