@@ -81,7 +81,7 @@ async fn admin_async(db: &Path, args: &[&str]) -> (bool, String, String) {
 async fn a_backup_under_load_restores_to_one_moment_with_every_acknowledged_mutation() {
     let dir = scratch_dir();
     let live = dir.path().join("live.sqlite3");
-    let server = Server::start(&live);
+    let server = Server::start_with_args(&live, &["--sync-rate-limit", "0"]);
     let http = http_client();
     let (coordinator, tasks) = coordinator_posts_tasks(&http, &server, DEVICES as u32).await;
     let devices: Vec<Arc<Mutex<Device>>> = volunteers_join(&http, &server.base, DEVICES)
@@ -194,7 +194,7 @@ async fn a_backup_under_load_restores_to_one_moment_with_every_acknowledged_muta
 async fn a_device_keeps_syncing_after_a_restore_to_an_older_backup() {
     let dir = scratch_dir();
     let db = dir.path().join("linli.sqlite3");
-    let mut server = Server::start(&db);
+    let mut server = Server::start_with_args(&db, &["--sync-rate-limit", "0"]);
     let http = http_client();
     let (coordinator, tasks) = coordinator_posts_tasks(&http, &server, 2).await;
     let mut devices = volunteers_join(&http, &server.base, 1).await;
