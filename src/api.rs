@@ -186,6 +186,28 @@ pub async fn revoke_device(token: &str, device: &str) -> Result<Device, ApiFailu
     .map(|r| r.device)
 }
 
+/// A village's public figures for `month` (`YYYY-MM`; `None`: the village's current month).
+/// No token: the page is for anyone with the village's link.
+pub async fn figures(
+    village: &str,
+    month: Option<&str>,
+) -> Result<linli_core::figures::PublicFigures, ApiFailure> {
+    let village = String::from(js_sys::encode_uri_component(village));
+    let path = match month {
+        Some(month) => format!(
+            "/api/v1/villages/{village}/figures?month={}",
+            String::from(js_sys::encode_uri_component(month))
+        ),
+        None => format!("/api/v1/villages/{village}/figures"),
+    };
+    with_deadline(
+        |signal| Ok(Request::get(&path).abort_signal(signal)),
+        async |response| read(response).await,
+        None,
+    )
+    .await
+}
+
 pub async fn sync(token: &str, request: &SyncRequest) -> Result<SyncResponse, ApiFailure> {
     post("/api/v1/sync", Some(token), request).await
 }

@@ -12,8 +12,10 @@ use crate::pages::beneficiaries::Beneficiaries;
 use crate::pages::board::BoardPage;
 use crate::pages::coordinator::{Coordinator, CoordinatorTask};
 use crate::pages::devices::Devices;
+use crate::pages::figures::Figures;
 use crate::pages::new_task::{NewCampaign, NewTask};
 use crate::pages::plan::Plan;
+use crate::pages::reports::Reports;
 use crate::pages::volunteers::Volunteers;
 use crate::pages::{
     home::Home, join::Join, login::Login, not_found::NotFound, profile::Profile,
@@ -136,6 +138,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/coordinator/new-task") view=NewTask/>
                     <Route path=path!("/coordinator/campaign") view=NewCampaign/>
                     <Route path=path!("/coordinator/volunteers") view=Volunteers/>
+                    <Route path=path!("/coordinator/reports") view=Reports/>
+                    // Public: anyone with the village's link, no account (not in CoordinatorOnly).
+                    <Route path=path!("/v/:village/figures") view=Figures/>
                     <Route path=path!("/join") view=Join/>
                     <Route path=path!("/login") view=Login/>
                 </Routes>

@@ -305,6 +305,39 @@ pub enum Msg {
     LanguageMinnan,
     LargeText,
     LargeTextLabel,
+    // Public figures and the coordinator's reports.
+    FiguresTitle,
+    FiguresIntro,
+    FiguresMonthLabel,
+    PreviousMonth,
+    NextMonth,
+    TotalHours,
+    TotalServices,
+    TotalVolunteers,
+    EldersVisited,
+    HeatWaveCoverage,
+    HeatWaveNone,
+    HoursByKind,
+    HoursByGroup,
+    ServicesColumn,
+    VolunteersCountColumn,
+    OtherRow,
+    FiguresWithheld,
+    FiguresLoading,
+    FiguresUnavailable,
+    FiguresUnknownVillage,
+    NoServiceInPeriod,
+    NavReports,
+    ReportsTitle,
+    ReportsRangeHint,
+    DownloadServiceRecords,
+    DownloadVolunteerHours,
+    ReportsRangeInvalid,
+    MonthlyReportTitle,
+    PrintReport,
+    YearSoFar,
+    PublicLinkTitle,
+    PublicLinkHint,
 }
 
 impl Msg {
@@ -573,6 +606,39 @@ impl Msg {
                 LanguageMinnan => "闽南语",
                 LargeText => "大字",
                 LargeTextLabel => "大字模式",
+                // Public figures and the coordinator's reports.
+                FiguresTitle => "志愿服务公开数据",
+                FiguresIntro => "本页只显示汇总数字，不含任何人的姓名、电话等个人信息。",
+                FiguresMonthLabel => "月份",
+                PreviousMonth => "上个月",
+                NextMonth => "下个月",
+                TotalHours => "服务时长",
+                TotalServices => "服务人次",
+                TotalVolunteers => "参与志愿者",
+                EldersVisited => "探访老人",
+                HeatWaveCoverage => "高温巡访覆盖的独居老人",
+                HeatWaveNone => "这段时间没有开展高温巡访",
+                HoursByKind => "按服务类型的服务时长",
+                HoursByGroup => "按村民小组的服务时长（志愿者所在小组）",
+                ServicesColumn => "人次",
+                VolunteersCountColumn => "志愿者人数",
+                OtherRow => "其他（合并）",
+                FiguresWithheld => "参与人数太少，不分项显示，只计入上面的总数。",
+                FiguresLoading => "正在加载…",
+                FiguresUnavailable => "暂时无法加载，请检查网络后重试。",
+                FiguresUnknownVillage => "找不到这个村的公开数据，请检查链接。",
+                NoServiceInPeriod => "这段时间还没有服务记录。",
+                NavReports => "报表",
+                ReportsTitle => "报表与导出",
+                ReportsRangeHint => "选择日期范围，下载服务记录或志愿者服务时长（CSV 表格，可用 Excel 或 WPS 打开）。",
+                DownloadServiceRecords => "下载服务记录",
+                DownloadVolunteerHours => "下载志愿者时长",
+                ReportsRangeInvalid => "请选择有效的日期：开始日期不能晚于结束日期。",
+                MonthlyReportTitle => "月度服务报告",
+                PrintReport => "打印月度报告",
+                YearSoFar => "本年累计（截至当月底）",
+                PublicLinkTitle => "公开数据链接",
+                PublicLinkHint => "把这个链接发给村民和上级部门：不用登录就能看到汇总数字。",
             },
             Lang::En => match self {
                 AppName => "Linli",
@@ -836,6 +902,39 @@ impl Msg {
                 LanguageMinnan => "Minnan (Hokkien)",
                 LargeText => "Big text",
                 LargeTextLabel => "Big text mode",
+                // Public figures and the coordinator's reports.
+                FiguresTitle => "Volunteer service in figures",
+                FiguresIntro => "Totals only: nobody's name, phone number or other personal information is shown here.",
+                FiguresMonthLabel => "Month",
+                PreviousMonth => "Previous month",
+                NextMonth => "Next month",
+                TotalHours => "Hours of service",
+                TotalServices => "Services given",
+                TotalVolunteers => "Volunteers who served",
+                EldersVisited => "Elders visited",
+                HeatWaveCoverage => "Elders living alone reached by heat-wave checks",
+                HeatWaveNone => "No heat-wave checks in this period",
+                HoursByKind => "Hours by kind of service",
+                HoursByGroup => "Hours by village group (where the volunteers live)",
+                ServicesColumn => "Services",
+                VolunteersCountColumn => "Volunteers",
+                OtherRow => "Other (merged)",
+                FiguresWithheld => "Too few people to show separately: counted in the totals above only.",
+                FiguresLoading => "Loading…",
+                FiguresUnavailable => "The figures could not be loaded. Check the connection and try again.",
+                FiguresUnknownVillage => "There is no such village: please check the link.",
+                NoServiceInPeriod => "No service was recorded in this period.",
+                NavReports => "Reports",
+                ReportsTitle => "Reports and exports",
+                ReportsRangeHint => "Choose dates, then download the service records or the volunteers' hours (CSV, opens in Excel or WPS).",
+                DownloadServiceRecords => "Download service records",
+                DownloadVolunteerHours => "Download volunteer hours",
+                ReportsRangeInvalid => "Choose valid dates: the start may not be after the end.",
+                MonthlyReportTitle => "Monthly service report",
+                PrintReport => "Print the monthly report",
+                YearSoFar => "Year to date (to the end of the month)",
+                PublicLinkTitle => "Link to the public figures",
+                PublicLinkHint => "Share this link with residents and the district: anyone can see the totals without signing in.",
             },
         }
     }
@@ -1026,6 +1125,65 @@ pub fn date_time(lang: Lang, at: linli_core::NaiveDateTime) -> String {
             MONTHS_EN[at.month0() as usize],
             at.hour(),
             at.minute()
+        ),
+    }
+}
+
+/// A month as a heading: "2026年12月" / "December 2026".
+pub fn month_label(lang: Lang, month: linli_core::figures::YearMonth) -> String {
+    const MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    match lang {
+        Lang::Zh => format!("{}年{}月", month.year(), month.month()),
+        Lang::En => format!(
+            "{} {}",
+            MONTHS[month.month().saturating_sub(1) as usize % 12],
+            month.year()
+        ),
+    }
+}
+
+/// A whole year as a heading: "2026年全年" / "All of 2026".
+pub fn year_label(lang: Lang, year: i32) -> String {
+    match lang {
+        Lang::Zh => format!("{year}年全年"),
+        Lang::En => format!("All of {year}"),
+    }
+}
+
+/// Heat-wave coverage: "12 / 40 人（30%）" / "12 of 40 (30%)".
+pub fn coverage_text(lang: Lang, visited: u32, of: u32) -> String {
+    let percent = if of == 0 {
+        0
+    } else {
+        (u64::from(visited) * 100 + u64::from(of) / 2) / u64::from(of)
+    };
+    match lang {
+        Lang::Zh => format!("{visited} / {of} 人（{percent}%）"),
+        Lang::En => format!("{visited} of {of} ({percent}%)"),
+    }
+}
+
+/// The small-group rule, said plainly.
+pub fn small_group_rule(lang: Lang, min: u32) -> String {
+    match lang {
+        Lang::Zh => format!(
+            "为保护个人隐私，志愿者少于 {min} 人的小组或服务类型不单独显示，合并为“其他”；合并后仍少于 {min} 人时只计入总数。"
+        ),
+        Lang::En => format!(
+            "To protect privacy, a group or kind of service with fewer than {min} volunteers is not shown on its own but merged into \"Other\"; if even that has fewer than {min}, it is only in the totals."
         ),
     }
 }
@@ -1338,6 +1496,39 @@ mod tests {
         Msg::LanguageMinnan,
         Msg::LargeText,
         Msg::LargeTextLabel,
+        // Public figures and the coordinator's reports.
+        Msg::FiguresTitle,
+        Msg::FiguresIntro,
+        Msg::FiguresMonthLabel,
+        Msg::PreviousMonth,
+        Msg::NextMonth,
+        Msg::TotalHours,
+        Msg::TotalServices,
+        Msg::TotalVolunteers,
+        Msg::EldersVisited,
+        Msg::HeatWaveCoverage,
+        Msg::HeatWaveNone,
+        Msg::HoursByKind,
+        Msg::HoursByGroup,
+        Msg::ServicesColumn,
+        Msg::VolunteersCountColumn,
+        Msg::OtherRow,
+        Msg::FiguresWithheld,
+        Msg::FiguresLoading,
+        Msg::FiguresUnavailable,
+        Msg::FiguresUnknownVillage,
+        Msg::NoServiceInPeriod,
+        Msg::NavReports,
+        Msg::ReportsTitle,
+        Msg::ReportsRangeHint,
+        Msg::DownloadServiceRecords,
+        Msg::DownloadVolunteerHours,
+        Msg::ReportsRangeInvalid,
+        Msg::MonthlyReportTitle,
+        Msg::PrintReport,
+        Msg::YearSoFar,
+        Msg::PublicLinkTitle,
+        Msg::PublicLinkHint,
     ];
 
     fn has_han(s: &str) -> bool {

@@ -177,6 +177,7 @@ pub fn CoordinatorNav() -> impl IntoView {
             <A href="/coordinator/campaign">{tr(Msg::NavCampaign)}</A>
             <A href="/coordinator/plan">{tr(Msg::NavPlan)}</A>
             <A href="/coordinator/volunteers">{tr(Msg::VolunteersTitle)}</A>
+            <A href="/coordinator/reports">{tr(Msg::NavReports)}</A>
             <A href="/coordinator/devices">{tr(Msg::NavDevices)}</A>
         </nav>
     }

@@ -446,7 +446,7 @@ impl SyncEngine {
                     s.online = window().navigator().on_line();
                     s.last_synced = Some(local_hour_minute());
                 });
-                self.accept(&response);
+                let accepted = self.accept(&response);
                 // A request carries at most 100 changes: when all it carried went through and
                 // more are queued (a weekly plan), send the next ones now, not in 30 seconds.
                 let all_taken = request
@@ -454,6 +454,13 @@ impl SyncEngine {
                     .last()
                     .is_some_and(|m| response.last_mutation_id >= m.id);
                 if all_taken && self.state.with_value(|s| !s.replica.pending.is_empty()) {
+                    self.again.set_value(true);
+                }
+                // The pull came in pages (a coordinator's first sync of a district): ask for
+                // the next one now.
+                // (Not after an answer that could not be kept, e.g. storage full: asking again
+                // at once would loop.)
+                if accepted && self.state.with_value(|s| s.replica.catching_up()) {
                     self.again.set_value(true);
                 }
                 false
@@ -507,7 +514,8 @@ impl SyncEngine {
         }
     }
 
-    fn accept(&self, response: &SyncResponse) {
+    /// Applies and stores the answer; false when it could not be kept.
+    fn accept(&self, response: &SyncResponse) -> bool {
         // Another tab may have queued changes while the request was out: apply the answer to
         // the current stored state, which keeps them (ids above `last_mutation_id`).
         let accepted = self.commit(true, |state| {
@@ -524,12 +532,13 @@ impl SyncEngine {
         });
         let Ok((notices, _)) = accepted else {
             leptos::logging::warn!("ignored a sync response that could not be applied");
-            return;
+            return false;
         };
         for notice in notices {
             self.notify(notice);
         }
         self.refresh();
+        true
     }
 }
 

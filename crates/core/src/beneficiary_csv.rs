@@ -127,8 +127,9 @@ pub struct ImportReport {
 }
 
 /// Splits CSV text into records of fields (RFC 4180: quotes, doubled quotes, line breaks inside
-/// quotes), each with the line it starts on. A byte-order mark is skipped.
-fn records(text: &str) -> Result<Vec<(usize, Vec<String>)>, CsvError> {
+/// quotes), each with the line it starts on. A byte-order mark is skipped. Also read by
+/// [`crate::reports`]' tests.
+pub(crate) fn records(text: &str) -> Result<Vec<(usize, Vec<String>)>, CsvError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut out = Vec::new();
     let mut fields = Vec::new();
@@ -174,7 +175,9 @@ fn records(text: &str) -> Result<Vec<(usize, Vec<String>)>, CsvError> {
     Ok(out)
 }
 
-fn quote(field: &str) -> String {
+/// A field as CSV writes it: quoted (quotes doubled) when it holds a comma, a quote or a line
+/// break. Shared with [`crate::reports`].
+pub(crate) fn quote(field: &str) -> String {
     if field.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", field.replace('"', "\"\""))
     } else {

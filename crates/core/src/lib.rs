@@ -14,9 +14,12 @@ pub mod assign;
 pub mod beneficiary_csv;
 pub mod campaign;
 pub mod demo;
+pub mod figures;
 pub mod ics;
+pub mod ledger;
 pub mod matching;
 pub mod model;
+pub mod reports;
 pub mod rng;
 pub mod sync;
 

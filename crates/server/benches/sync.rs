@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use linli_core::demo::{generate, DemoParams};
 use linli_core::rng::SplitMix64;
-use linli_core::sync::protocol::{PushedMutation, SyncRequest, SyncResponse, SCHEMA_VERSION};
+use linli_core::sync::protocol::{PullCursor, PushedMutation, SyncRequest, SyncResponse};
 use linli_core::sync::{Mutation, Record};
 use linli_core::{Task, TaskId, TaskStatus, TimeRange, Volunteer, WeeklyAvailability};
 use linli_server::storage::{Principal, PrincipalRole, RecordRow, Storage, VillageRow};
@@ -107,6 +107,8 @@ struct LightResponse {
     cookie: u64,
     patch: Vec<serde::de::IgnoredAny>,
     results: Vec<linli_core::sync::protocol::MutationResult>,
+    #[serde(default)]
+    more: Option<PullCursor>,
 }
 
 async fn post<R: serde::de::DeserializeOwned>(
@@ -152,6 +154,8 @@ struct Joined {
     token: String,
     client_id: String,
     cookie: u64,
+    /// Where a pull in pages goes on (the `more` of the last answer).
+    resume: Option<PullCursor>,
     next_id: u64,
     profile: Volunteer,
     open: Vec<TaskId>,
@@ -162,22 +166,11 @@ fn sync_request(
     cookie: Option<u64>,
     mutations: Vec<PushedMutation>,
 ) -> SyncRequest {
-    SyncRequest {
-        client_id: client_id.to_owned(),
-        schema_version: SCHEMA_VERSION,
-        cookie,
-        mutations,
-        acked_mutation_id: None,
-    }
+    SyncRequest::new(client_id.to_owned(), cookie, mutations)
 }
 
 fn pushed(id: u64, mutation: &Mutation) -> PushedMutation {
-    PushedMutation {
-        id,
-        name: mutation.name().into(),
-        args: mutation.args(),
-        client_time: None,
-    }
+    PushedMutation::new(id, mutation, None)
 }
 
 fn expect_ok(outcome: Outcome<SyncResponse>, what: &str) -> SyncResponse {
@@ -207,27 +200,32 @@ async fn join_device(client: reqwest::Client, base: Arc<String>, index: u64) -> 
     let me = joined["volunteer_id"].as_str().expect("id").to_owned();
     let url = format!("{base}/api/v1/sync");
     let client_id = format!("bench-{index}");
-    let first = expect_ok(
-        post(
-            &client,
-            &url,
-            &token,
-            &sync_request(&client_id, None, vec![]),
-        )
-        .await,
-        "first sync",
-    );
+    // The first sync, every page of it.
     let mut open: Vec<TaskId> = Vec::new();
     let mut profile = None;
-    for op in &first.patch {
-        if let linli_core::sync::protocol::PatchOp::Put { key, value } = op {
-            match Record::from_value(key, value.clone()) {
-                Ok(Record::Task(t)) if t.status == TaskStatus::Open => open.push(t.id),
-                Ok(Record::Volunteer(v)) if v.id.as_str() == me => profile = Some(v),
-                _ => {}
+    let mut request = sync_request(&client_id, None, vec![]);
+    let first = loop {
+        let page: SyncResponse =
+            expect_ok(post(&client, &url, &token, &request).await, "first sync");
+        for op in &page.patch {
+            if let linli_core::sync::protocol::PatchOp::Put { key, value } = op {
+                match Record::from_value(key, value.clone()) {
+                    Ok(Record::Task(t)) if t.status == TaskStatus::Open => open.push(t.id),
+                    Ok(Record::Volunteer(v)) if v.id.as_str() == me => profile = Some(v),
+                    _ => {}
+                }
             }
         }
-    }
+        match page.more.clone() {
+            Some(more) => {
+                request = SyncRequest {
+                    resume: Some(more),
+                    ..sync_request(&client_id, Some(page.cookie), vec![])
+                }
+            }
+            None => break page,
+        }
+    };
     let profile = free_all_week(profile.expect("own profile"));
     let mutation = Mutation::UpdateProfile {
         volunteer: profile.clone(),
@@ -246,6 +244,7 @@ async fn join_device(client: reqwest::Client, base: Arc<String>, index: u64) -> 
         token,
         client_id,
         cookie: response.cookie,
+        resume: None,
         next_id: 2,
         profile,
         open,
@@ -315,13 +314,17 @@ async fn run_device(
         if !mutations.is_empty() {
             report.pushes += 1;
         }
-        let request = sync_request(&device.client_id, Some(device.cookie), mutations);
+        let request = SyncRequest {
+            resume: device.resume.take(),
+            ..sync_request(&device.client_id, Some(device.cookie), mutations)
+        };
         let started = Instant::now();
         let outcome: Outcome<LightResponse> = post(&client, &url, &device.token, &request).await;
         report.latencies.push(started.elapsed());
         match outcome {
             Outcome::Ok(response) => {
                 device.cookie = response.cookie;
+                device.resume = response.more;
                 report.patch_ops += response.patch.len() as u64;
                 for (mutation, task) in pending.drain(..) {
                     let applied = response.results.iter().any(|r| {
@@ -335,7 +338,12 @@ async fn run_device(
             }
             Outcome::Error(e) => report.errors.push(e),
         }
-        let wait = interval_ms / 2 + rng.below(interval_ms + 1);
+        // A pull in pages goes on at once, as the app does; otherwise the user thinks.
+        let wait = if device.resume.is_some() {
+            0
+        } else {
+            interval_ms / 2 + rng.below(interval_ms + 1)
+        };
         next = Instant::now().max(next) + Duration::from_millis(wait);
     }
     report
@@ -494,12 +502,8 @@ fn pull_after_one_change(total: usize, iterations: usize) -> (Duration, Duration
     let writer = token(PrincipalRole::Coordinator, "c-writer");
     let reader = token(PrincipalRole::Coordinator, "c-reader");
     let volunteer = token(PrincipalRole::Volunteer, "v-0001");
-    let request = |client: &str, cookie: Option<u64>, mutations: Vec<PushedMutation>| SyncRequest {
-        client_id: client.into(),
-        schema_version: SCHEMA_VERSION,
-        cookie,
-        mutations,
-        acked_mutation_id: None,
+    let request = |client: &str, cookie: Option<u64>, mutations: Vec<PushedMutation>| {
+        SyncRequest::new(client, cookie, mutations)
     };
     // Initial resets (not measured).
     let mut reader_cookie = Some(
@@ -522,12 +526,7 @@ fn pull_after_one_change(total: usize, iterations: usize) -> (Duration, Duration
         let mut task = tasks[i % tasks.len()].clone();
         task.title = format!("改期 {i}");
         let mutation = Mutation::UpdateTask { task };
-        let pushed = PushedMutation {
-            id: i as u64 + 1,
-            name: mutation.name().into(),
-            args: mutation.args(),
-            client_time: None,
-        };
+        let pushed = PushedMutation::new(i as u64 + 1, &mutation, None);
         let response = storage
             .sync(&writer, &request("writer", writer_cookie, vec![pushed]))
             .expect("write");

@@ -165,6 +165,14 @@ impl From<SyncError> for ApiError {
                 code: "too_many_mutations",
                 message,
             },
+            SyncError::TooManyRecordsAsked { .. } => ApiError::BadRequest {
+                code: "too_many_records",
+                message,
+            },
+            SyncError::InvalidResume => ApiError::BadRequest {
+                code: "invalid_resume",
+                message,
+            },
             SyncError::Storage(e) => storage_error(e),
         }
     }
@@ -398,6 +406,76 @@ pub async fn revoke_device(
             "no such device in this village",
         )),
     }
+}
+
+/// `GET /api/v1/villages/{id}/key`'s answer: the public key that signs the village's ledger
+/// lines, for auditors and other villages checking a statement (`linli-server verify --key`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct VillageKeyResponse {
+    pub village_id: String,
+    /// Always `ed25519`.
+    pub algorithm: String,
+    /// The 32-byte public key, standard base64 with padding.
+    pub public_key: String,
+}
+
+/// `GET /api/v1/villages/{id}/key`: public, no token (a public key is meant to be known). The
+/// key is made on the first request, so it is published before any line is signed with it.
+pub async fn village_key(
+    State(state): State<AppState>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<Json<VillageKeyResponse>, Response> {
+    let storage = state.storage.clone();
+    let lookup = id.clone();
+    let public_key = blocking(move || storage.village_public_key(&lookup).map_err(storage_error))
+        .await
+        .map_err(IntoResponse::into_response)?;
+    match public_key {
+        Some(public_key) => Ok(Json(VillageKeyResponse {
+            village_id: id,
+            algorithm: crate::signing::ALGORITHM.to_owned(),
+            public_key,
+        })),
+        None => Err(error_response(
+            StatusCode::NOT_FOUND,
+            "unknown_village",
+            "no such village",
+        )),
+    }
+}
+
+/// `GET /api/v1/ledger/{account}/statement`: every signed line of a time-bank account, its
+/// balance and the village's public key (`linli_core::ledger::Statement`), to keep or to hand
+/// to `linli-server verify`. A volunteer's token reads only its own account (403 `forbidden`
+/// for another); a coordinator's any account of their village (404 `unknown_account` for one
+/// that does not exist there, another village's included).
+pub async fn ledger_statement(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::extract::Path(account): axum::extract::Path<String>,
+) -> Result<Json<linli_core::ledger::Statement>, Response> {
+    use crate::storage::StatementError;
+    let token = bearer(&headers).map_err(IntoResponse::into_response)?;
+    let storage = state.storage.clone();
+    let answer = blocking(move || Ok(storage.ledger_statement(&token, &account)))
+        .await
+        .map_err(IntoResponse::into_response)?;
+    answer.map(Json).map_err(|e| {
+        let message = e.to_string();
+        match e {
+            StatementError::Unauthorized => ApiError::Unauthorized(message).into_response(),
+            StatementError::Forbidden => ApiError::Forbidden {
+                code: "forbidden",
+                message,
+            }
+            .into_response(),
+            StatementError::NotFound => {
+                error_response(StatusCode::NOT_FOUND, "unknown_account", &message)
+            }
+            StatementError::Storage(e) => storage_error(e).into_response(),
+        }
+    })
 }
 
 #[cfg(test)]

@@ -122,6 +122,12 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/login", post(crate::api::login).route_layer(codes()))
         .route("/v1/devices", get(crate::api::devices))
         .route("/v1/devices/revoke", post(crate::api::revoke_device))
+        .route("/v1/villages/{id}/key", get(crate::api::village_key))
+        .route(
+            "/v1/ledger/{account}/statement",
+            get(crate::api::ledger_statement),
+        )
+        .route("/v1/villages/{id}/figures", get(crate::public::figures))
         .route("/v1/openapi.json", get(openapi))
         .fallback(api_not_found);
     let dist = state.site.dist.clone();

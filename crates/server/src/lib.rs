@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! `linli-server`: serves the Linli PWA and its JSON API from one process, with SQLite storage.
 //!
 //! The rules themselves (what a task is, who may do what) live in `linli-core`; this crate only
@@ -9,7 +10,9 @@ pub mod error;
 pub mod http;
 pub mod match_cli;
 pub mod openapi;
+pub mod public;
 pub mod rate_limit;
+pub mod signing;
 pub mod storage;
 
 use std::net::SocketAddr;

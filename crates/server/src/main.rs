@@ -70,6 +70,18 @@ enum Command {
         #[arg(long)]
         input: String,
     },
+    /// Check an exported time-bank statement without the database: every line's signature, the
+    /// hash chain, the running balance, the total (format: docs/ledger.md). Exit 0: valid;
+    /// 1: not valid, with the line and the reason; 2: the file or the key cannot be read.
+    Verify {
+        /// The statement (JSON from GET /api/v1/ledger/{account}/statement); `-` reads
+        /// standard input.
+        statement: PathBuf,
+        /// The village's public key (base64), from GET /api/v1/villages/{id}/key. Without it the
+        /// statement is checked against the key it carries, which says nothing about who made it.
+        #[arg(long)]
+        key: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -308,6 +320,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Match { input } => return run_match(&input),
+        Command::Verify { statement, key } => return run_verify(&statement, key.as_deref()),
         Command::Admin { db, action } => return run_admin(&db, action),
         Command::Serve {
             port,
@@ -372,6 +385,105 @@ fn run_match(input: &str) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `verify`: prints what was checked and exits 0, or prints the first failure (which line, what)
+/// and exits 1; 2 when the statement or the key cannot be read at all, so a script can tell
+/// "forged" from "wrong file".
+fn run_verify(path: &std::path::Path, key: Option<&str>) -> ExitCode {
+    use linli_server::signing::{parse_statement, verify_statement, VerifyError};
+    let stdin = path.as_os_str() == "-";
+    let name = if stdin {
+        "standard input".to_owned()
+    } else {
+        path.display().to_string()
+    };
+    let read = if stdin {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes).map(|_| bytes)
+    } else {
+        std::fs::read(path)
+    };
+    let bytes = match read {
+        Ok(bytes) => bytes,
+        Err(err) => {
+            eprintln!("linli-server verify: cannot read {name}: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    let statement = match parse_statement(&bytes) {
+        Ok(statement) => statement,
+        Err(err) => {
+            eprintln!(
+                "linli-server verify: {name}: {}",
+                printable(&err.to_string())
+            );
+            return ExitCode::from(2);
+        }
+    };
+    let checked_key = key.unwrap_or(&statement.public_key);
+    match verify_statement(&statement, checked_key) {
+        Ok(verified) => {
+            println!("valid statement");
+            println!(
+                "village: {} ({})",
+                printable(&verified.village_id),
+                printable(&verified.village_name)
+            );
+            println!("account: {}", printable(&verified.account));
+            println!("lines: {}", verified.lines);
+            println!(
+                "balance: {} credits ({} hundredths)",
+                linli_core::ledger::format_credits(verified.balance),
+                verified.balance
+            );
+            if key.is_some() {
+                println!("key: {} (the --key given)", verified.public_key);
+            } else {
+                println!(
+                    "key: {} (the statement's own key: NOT checked against the village's published key)",
+                    verified.public_key
+                );
+                eprintln!(
+                    "linli-server verify: warning: no --key given, so the statement was checked only \
+                     against the key it carries, and anyone can sign with a key of their own. Fetch \
+                     the village's key from GET /api/v1/villages/{}/key and pass it with --key.",
+                    printable(&verified.village_id)
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(err @ VerifyError::BadKey(_)) if key.is_some() => {
+            eprintln!(
+                "linli-server verify: --key: {}",
+                printable(&err.to_string())
+            );
+            ExitCode::from(2)
+        }
+        Err(err) => {
+            eprintln!(
+                "linli-server verify: INVALID statement of account {:?}: {}",
+                statement.account,
+                printable(&err.to_string())
+            );
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Text from a statement file (unsigned names, parse errors quoting it) with control characters
+/// escaped, so a crafted file cannot rewrite the auditor's terminal (ANSI sequences, `\r`).
+fn printable(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect()
 }
 
 /// Resolves on Ctrl-C or SIGTERM, so in-flight requests finish and SQLite closes cleanly.

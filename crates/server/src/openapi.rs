@@ -3,12 +3,13 @@
 
 use serde_json::{json, Value};
 
+use linli_core::sync::protocol::MAX_RECORDS_PER_PAGE;
 use linli_core::sync::Mutation;
 
 use crate::api::{client_id_pattern, REQUEST_ID_PATTERN};
 use crate::http::MAX_BODY_BYTES;
 use crate::storage::{
-    MAX_ARG_STRING_CHARS, MAX_CLIENT_ID_CHARS, MAX_COOKIE, MAX_MUTATIONS_PER_REQUEST,
+    MAX_ARG_STRING_CHARS, MAX_CLIENT_ID_CHARS, MAX_COOKIE, MAX_KEY_CHARS, MAX_MUTATIONS_PER_REQUEST,
 };
 
 fn error_response(description: &str) -> Value {
@@ -51,6 +52,244 @@ fn ok(description: &str, schema: &str) -> Value {
         "description": description,
         "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}
     })
+}
+
+/// `GET /api/v1/villages/{id}/key` (its own function: the document's one `json!` is near the
+/// macro's recursion limit).
+fn village_key_path() -> Value {
+    json!({
+        "get": {
+            "summary": "The public key that signs a village's time-bank ledger lines",
+            "description": "No token needed. An auditor or another village checks an exported \
+                statement against it: linli-server verify STATEMENT --key PUBLIC_KEY (docs/ledger.md). \
+                The key is made on the first request and never changes.",
+            "parameters": [{"name": "id", "in": "path", "required": true,
+                "schema": {"type": "string"}, "description": "The village id"}],
+            "responses": {
+                "200": ok("The village's public key", "VillageKeyResponse"),
+                "404": error_response("unknown_village: no such village (not_found: an empty id)"),
+                "500": error_response("internal"),
+                "503": error_response("unavailable")
+            }
+        }
+    })
+}
+
+fn village_key_schema() -> Value {
+    json!({
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["village_id", "algorithm", "public_key"],
+        "properties": {
+            "village_id": {"type": "string"},
+            "algorithm": {"const": crate::signing::ALGORITHM},
+            "public_key": {"type": "string", "pattern": "^[A-Za-z0-9+/]{43}=$",
+                "description": "The 32-byte Ed25519 public key, standard base64 with padding"}
+        }
+    })
+}
+
+/// `GET /api/v1/villages/{id}/figures` (`crate::public`; its own function, like the key's).
+fn figures_path() -> Value {
+    json!({
+        "get": {
+            "summary": "A village's public figures for a month and its calendar year",
+            "description": "No token needed: anyone with the village's link may read it. Aggregates \
+                only (hours by task kind and by the serving volunteer's village group, elders visited, \
+                heat-wave coverage, volunteers who served); a row with fewer than min_group_size \
+                volunteers is merged into other, and a too-small other is withheld. Cacheable for 60 s.",
+            "parameters": [
+                {"name": "id", "in": "path", "required": true,
+                    "schema": {"type": "string"}, "description": "The village id"},
+                {"name": "month", "in": "query", "required": false,
+                    "schema": {"type": "string", "pattern": MONTH_PATTERN},
+                    "description": "YYYY-MM; default the village's current month"}
+            ],
+            "responses": {
+                "200": ok("The figures", "PublicFigures"),
+                "400": error_response("invalid_month: not YYYY-MM"),
+                "404": error_response("unknown_village: no such village"),
+                "500": error_response("internal"),
+                "503": error_response("unavailable")
+            }
+        }
+    })
+}
+
+/// `YYYY-MM`, as `linli_core::figures::YearMonth` reads it.
+const MONTH_PATTERN: &str = "^[0-9]{4}-(0[1-9]|1[0-2])$";
+
+/// A breakdown of the public figures, its rows' own properties given.
+fn figures_breakdown(row_required: &[&str], row_properties: Value) -> Value {
+    json!({
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["rows", "other", "withheld"],
+        "properties": {
+            "rows": {"type": "array", "items": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": row_required,
+                "properties": row_properties
+            }},
+            "other": {"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/FiguresOther"}],
+                "description": "Rows with fewer than min_group_size volunteers, merged; null when empty or withheld"},
+            "withheld": {"type": "boolean",
+                "description": "Some hours are only in the totals: even merged they came from too few volunteers"}
+        }
+    })
+}
+
+/// A schema of the public figures (`linli_core::figures::PublicFigures`), by name.
+fn figures_schema(name: &str) -> Value {
+    let count = || json!({"type": "integer", "minimum": 0});
+    match name {
+        "PublicFigures" => json!({
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["village_name", "month", "min_group_size", "of_month", "of_year"],
+            "properties": {
+                "village_name": {"type": "string"},
+                "month": {"type": "string", "pattern": MONTH_PATTERN},
+                "min_group_size": {"type": "integer", "minimum": 1},
+                "of_month": {"$ref": "#/components/schemas/PeriodFigures"},
+                "of_year": {"$ref": "#/components/schemas/PeriodFigures",
+                    "description": "The whole calendar year of month"}
+            }
+        }),
+        "PeriodFigures" => json!({
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["period", "minutes", "services", "volunteers", "elders_visited",
+                "heat_wave", "by_kind", "by_group"],
+            "properties": {
+                "period": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["from", "to"],
+                    "properties": {
+                        "from": {"type": "string", "format": "date"},
+                        "to": {"type": "string", "format": "date", "description": "Included"}
+                    }
+                },
+                "minutes": {"type": "integer", "minimum": 0,
+                    "description": "Minutes of completed service (checked in and out)"},
+                "services": count(),
+                "volunteers": {"type": "integer", "minimum": 0, "description": "Distinct volunteers who served"},
+                "elders_visited": count(),
+                "heat_wave": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["elders_living_alone", "visited", "checks"],
+                    "properties": {
+                        "elders_living_alone": count(),
+                        "visited": count(),
+                        "checks": {"type": "integer", "minimum": 0,
+                            "description": "0: no heat-wave check in the period"}
+                    }
+                },
+                "by_kind": {"$ref": "#/components/schemas/FiguresByKind"},
+                "by_group": {"$ref": "#/components/schemas/FiguresByGroup",
+                    "description": "By the village group of the volunteer who served"}
+            }
+        }),
+        "FiguresByKind" => figures_breakdown(
+            &["kind", "minutes", "services", "volunteers"],
+            json!({
+                "kind": {"type": "string", "description": "A task kind, e.g. home_visit"},
+                "minutes": count(),
+                "services": count(),
+                "volunteers": count()
+            }),
+        ),
+        "FiguresByGroup" => figures_breakdown(
+            &["group", "name", "minutes", "services", "volunteers"],
+            json!({
+                "group": {"type": "string"},
+                "name": {"type": "string"},
+                "minutes": count(),
+                "services": count(),
+                "volunteers": count()
+            }),
+        ),
+        "FiguresOther" => json!({
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["merged", "minutes", "services", "volunteers"],
+            "properties": {
+                "merged": {"type": "integer", "minimum": 1, "description": "How many rows were merged"},
+                "minutes": count(),
+                "services": count(),
+                "volunteers": {"type": "integer", "minimum": 0, "description": "At least min_group_size"}
+            }
+        }),
+        _ => Value::Null,
+    }
+}
+
+/// `GET /api/v1/ledger/{account}/statement` (its own function, like the key's).
+fn ledger_statement_path() -> Value {
+    json!({
+        "get": {
+            "summary": "A time-bank account's signed lines, its balance and the village's key",
+            "description": "A volunteer's token reads its own account; a coordinator's any account                 (volunteer v-..., beneficiary b-...) of their village. Every line is chained (prev:                 the previous line's chain hash) and signed with the village's Ed25519 key; check it                 with linli-server verify (docs/ledger.md). balance is the sum of the lines.",
+            "security": [{"bearer": []}],
+            "parameters": [{"name": "account", "in": "path", "required": true,
+                "schema": {"type": "string"}, "description": "A volunteer id or a beneficiary id"}],
+            "responses": {
+                "200": ok("The statement", "Statement"),
+                "401": error_response("unauthorized: missing, unknown or revoked token"),
+                "403": error_response("forbidden: a volunteer asking for another account"),
+                "404": error_response("unknown_account: no such account in this village"),
+                "500": error_response("internal"),
+                "503": error_response("unavailable")
+            }
+        }
+    })
+}
+
+/// The statement and its lines (`linli_core::ledger`).
+fn ledger_schema(name: &str) -> Value {
+    let id = json!({"type": "string"});
+    match name {
+        "Statement" => json!({
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["village_id", "village_name", "account", "public_key", "lines", "balance"],
+            "properties": {
+                "village_id": id, "village_name": {"type": "string"}, "account": id,
+                "public_key": {"type": "string", "description": "Base64 of the village's 32-byte Ed25519 public key"},
+                "lines": {"type": "array", "items": {"$ref": "#/components/schemas/LedgerLine"}},
+                "balance": {"type": "integer", "description": "Hundredths of a credit: the sum of the lines"}
+            }
+        }),
+        "LedgerLine" => json!({
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["account", "seq", "at", "amount", "entry", "by", "reason", "prev"],
+            "properties": {
+                "account": id,
+                "seq": {"type": "integer", "minimum": 1, "description": "1, 2, 3... per account"},
+                "at": {"type": "integer", "description": "Unix seconds, the server's clock"},
+                "amount": {"type": "integer", "description": "Hundredths of a credit: + credit, - debit"},
+                "entry": {"$ref": "#/components/schemas/LedgerEntry"},
+                "by": {"type": "string", "description": "The coordinator who reviewed, or the holder who gave or spent"},
+                "reason": {"type": "string"},
+                "prev": {"type": "string", "description": "Hex SHA-256 chain hash of the previous line; empty for seq 1"},
+                "signature": {"type": ["string", "null"], "description": "Base64 Ed25519 signature by the village key"}
+            }
+        }),
+        "LedgerEntry" => json!({
+            "type": "object",
+            "required": ["kind"],
+            "properties": {
+                "kind": {"enum": ["service_credit", "service_reversal", "transfer_out", "transfer_in", "redeem"]},
+                "task": id, "volunteer": id, "minutes": {"type": "integer"},
+                "to": id, "from": id, "what": {"type": "string"}
+            }
+        }),
+        _ => Value::Null,
+    }
 }
 
 /// The document.
@@ -172,6 +411,9 @@ pub fn document() -> Value {
                     }
                 }
             },
+            "/api/v1/villages/{id}/key": village_key_path(),
+            "/api/v1/ledger/{account}/statement": ledger_statement_path(),
+            "/api/v1/villages/{id}/figures": figures_path(),
             "/api/v1/openapi.json": {
                 "get": {
                     "summary": "This document",
@@ -230,7 +472,22 @@ pub fn document() -> Value {
                         "mutations": {"type": "array", "maxItems": MAX_MUTATIONS_PER_REQUEST,
                             "items": {"$ref": "#/components/schemas/PushedMutation"}},
                         "acked_mutation_id": {"type": ["integer", "null"], "minimum": 0, "maximum": u64::MAX,
-                            "description": "The highest last_mutation_id this device has received (it dropped those mutations); a server restored from an older backup skips to it instead of waiting for them. Above 2^53 - 1: ignored"}
+                            "description": "The highest last_mutation_id this device has received (it dropped those mutations); a server restored from an older backup skips to it instead of waiting for them. Above 2^53 - 1: ignored"},
+                        "max_records": {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_RECORDS_PER_PAGE,
+                            "description": "Answer in pages of at most this many records (0 or more than the limit: 400 too_many_records). Left out: the whole pull in one answer"},
+                        "resume": {"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/PullCursor"}],
+                            "description": "The more of the last answer, sent back to get the next page. Any other place gets a reset"}
+                    }
+                },
+                "PullCursor": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["after"],
+                    "properties": {
+                        "after": {"type": "string", "maxLength": MAX_KEY_CHARS,
+                            "description": "The page goes on after this record key"},
+                        "since": {"type": ["integer", "null"], "minimum": 0, "maximum": MAX_COOKIE,
+                            "description": "null: the pull is a reset (every record); else the records changed after this version. At most the request's cookie"}
                     }
                 },
                 "PushedMutation": {
@@ -261,7 +518,11 @@ pub fn document() -> Value {
                         "last_mutation_id": {"type": "integer", "description": "Highest processed mutation id of this client_id"},
                         "reset": {"type": "boolean", "description": "true: replace the snapshot with patch"},
                         "patch": {"type": "array", "items": {"$ref": "#/components/schemas/PatchOp"}},
-                        "results": {"type": "array", "items": {"$ref": "#/components/schemas/MutationResult"}}
+                        "results": {"type": "array", "items": {"$ref": "#/components/schemas/MutationResult"}},
+                        "more": {"$ref": "#/components/schemas/PullCursor",
+                            "description": "The pull did not fit in max_records: send this back as resume, at once"},
+                        "resumed": {"$ref": "#/components/schemas/PullCursor",
+                            "description": "The resume of the request this answers: a device applies a page only to the pull it continues"}
                     }
                 },
                 "PatchOp": {
@@ -383,7 +644,16 @@ pub fn document() -> Value {
                     "type": "object",
                     "required": ["device"],
                     "properties": {"device": {"$ref": "#/components/schemas/Device"}}
-                }
+                },
+                "VillageKeyResponse": village_key_schema(),
+                "Statement": ledger_schema("Statement"),
+                "LedgerLine": ledger_schema("LedgerLine"),
+                "LedgerEntry": ledger_schema("LedgerEntry"),
+                "PublicFigures": figures_schema("PublicFigures"),
+                "PeriodFigures": figures_schema("PeriodFigures"),
+                "FiguresByKind": figures_schema("FiguresByKind"),
+                "FiguresByGroup": figures_schema("FiguresByGroup"),
+                "FiguresOther": figures_schema("FiguresOther")
             }
         }
     })

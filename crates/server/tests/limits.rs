@@ -336,6 +336,32 @@ async fn request_limits_are_4xx_json_errors_naming_the_limit() {
     assert_eq!(code, "invalid_client_id");
     assert!(message.contains("1-64"), "{message}");
 
+    // Records per pull page: 1 to 1,000.
+    for asked in [0, 1001] {
+        let answer =
+            sync(json!({"client_id": "p", "schema_version": 1, "max_records": asked})).await;
+        assert_eq!(answer.status, 400, "max_records {asked}");
+        let (code, message) = answer.error();
+        assert_eq!(code, "too_many_records");
+        assert!(message.contains("1 to 1000 records per page"), "{message}");
+    }
+    let answer = sync(json!({"client_id": "p", "schema_version": 1, "cookie": 3,
+        "resume": {"after": "k".repeat(201), "since": null}}))
+    .await;
+    assert_eq!(answer.status, 400);
+    assert_eq!(answer.error().0, "invalid_resume");
+    let answer = sync(json!({"client_id": "p", "schema_version": 1, "cookie": 3,
+        "resume": {"after": "task/t-1", "since": 4}}))
+    .await;
+    assert_eq!(answer.status, 400, "since above the cookie");
+    assert_eq!(answer.error().0, "invalid_resume");
+    // A page of the largest size is fine, and a large answer comes in pages.
+    let answer = sync(json!({"client_id": "p", "schema_version": 1, "max_records": 1})).await;
+    assert_eq!(answer.status, 200);
+    let page = &answer.body;
+    assert_eq!(page["patch"].as_array().map(Vec::len), Some(1));
+    assert!(page["more"]["after"].is_string(), "{page}");
+
     let long_name =
         json!({"invite_code": "DEMO-2026", "name": "名".repeat(41), "phone": "13800001111"});
     let answer = post(&me, &server, "/api/v1/join", None, long_name).await;

@@ -104,6 +104,7 @@ fn world() -> Vec<Record> {
             lat: 30.0,
             lon: 120.0,
         }],
+        credit_rate_per_hour: Village::DEFAULT_CREDIT_RATE,
     };
     let mut records = vec![Record::Village(village)];
     for n in 1..=VOLUNTEERS {
@@ -162,6 +163,8 @@ struct Stats {
     promoted: u64,
     resets: u64,
     dels: u64,
+    /// Answers that were not the last page of their pull.
+    partial_pages: u64,
 }
 
 struct Sim {
@@ -173,6 +176,9 @@ struct Sim {
     tasks: Vec<TaskId>,
     next_task: u32,
     coordinator: Actor,
+    /// Records per pull page: small, so pulls run over several pages while everything else
+    /// (pushes, lost and reordered answers, resets) goes on between them.
+    page_size: u32,
 }
 
 impl Sim {
@@ -230,6 +236,7 @@ impl Sim {
             });
         }
         let coordinator = devices[0].actor.clone();
+        let page_size = rng.range(2, 12);
         let sim = Sim {
             rng,
             storage,
@@ -239,6 +246,7 @@ impl Sim {
             tasks: (1..=5).map(|n| TaskId::new(format!("t-{n}"))).collect(),
             next_task: 6,
             coordinator,
+            page_size,
         };
         (sim, dir)
     }
@@ -313,11 +321,19 @@ impl Sim {
         let _ = self.devices[device].replica.mutate(&actor, mutation, None);
     }
 
+    /// The device's next request, as the app makes it but with this run's small pages.
+    fn request(&self, device: usize) -> SyncRequest {
+        SyncRequest {
+            max_records: Some(self.page_size),
+            ..self.devices[device].replica.sync_request()
+        }
+    }
+
     fn send(&mut self, device: usize) {
         if self.devices[device].partitioned {
             return; // lost in the partition
         }
-        let request = self.devices[device].replica.sync_request();
+        let request = self.request(device);
         self.network.push(Message::Request { device, request });
     }
 
@@ -339,6 +355,7 @@ impl Sim {
         }
         let stats = &mut self.ledger.stats;
         stats.resets += u64::from(response.reset);
+        stats.partial_pages += u64::from(response.more.is_some());
         stats.dels += response
             .patch
             .iter()
@@ -476,7 +493,7 @@ impl Sim {
             _ => {
                 // A quick round trip on a good connection.
                 if !self.devices[device].partitioned {
-                    let request = self.devices[device].replica.sync_request();
+                    let request = self.request(device);
                     let response = self.serve(device, &request);
                     self.devices[device]
                         .replica
@@ -496,12 +513,16 @@ impl Sim {
             let index = self.rng.index(self.network.len());
             self.deliver(index, false);
         }
-        for _round in 0..20 {
-            if self.devices.iter().all(|d| d.replica.pending.is_empty()) {
+        for _round in 0..200 {
+            if self
+                .devices
+                .iter()
+                .all(|d| d.replica.pending.is_empty() && !d.replica.catching_up())
+            {
                 break;
             }
             for device in 0..self.devices.len() {
-                let request = self.devices[device].replica.sync_request();
+                let request = self.request(device);
                 let response = self.serve(device, &request);
                 self.devices[device]
                     .replica
@@ -509,18 +530,23 @@ impl Sim {
                     .expect("valid patch");
             }
         }
-        // A last pull for everyone: nothing changes any more.
+        // A last pull for everyone, every page of it: nothing changes any more.
         for device in 0..self.devices.len() {
-            let request = self.devices[device].replica.sync_request();
-            assert!(
-                request.mutations.is_empty(),
-                "device {device} still has pending mutations"
-            );
-            let response = self.serve(device, &request);
-            self.devices[device]
-                .replica
-                .apply_response(&response)
-                .expect("valid patch");
+            loop {
+                let request = self.request(device);
+                assert!(
+                    request.mutations.is_empty(),
+                    "device {device} still has pending mutations"
+                );
+                let response = self.serve(device, &request);
+                self.devices[device]
+                    .replica
+                    .apply_response(&response)
+                    .expect("valid patch");
+                if !self.devices[device].replica.catching_up() {
+                    break;
+                }
+            }
         }
     }
 
@@ -669,6 +695,7 @@ fn devices_converge_and_every_mutation_applies_once_under_a_hostile_network() {
         total.promoted += s.promoted;
         total.resets += s.resets;
         total.dels += s.dels;
+        total.partial_pages += s.partial_pages;
     }
     assert!(
         mutations > schedules * 5,
@@ -679,4 +706,5 @@ fn devices_converge_and_every_mutation_applies_once_under_a_hostile_network() {
         "{schedules} schedules, {mutations} mutations, each processed exactly once: {total:?}"
     );
     assert!(total.waitlisted > 0 && total.promoted > 0 && total.rejected > 0 && total.dels > 0);
+    assert!(total.partial_pages > 0, "no pull ran over several pages");
 }

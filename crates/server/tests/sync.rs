@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 
 use linli_core::demo::{generate, DemoParams};
 use linli_core::sync::protocol::{
-    JoinResponse, PatchOp, PushedMutation, ResultStatus, SyncRequest, SyncResponse, SCHEMA_VERSION,
+    JoinResponse, PatchOp, PushedMutation, ResultStatus, SyncRequest, SyncResponse,
 };
 use linli_core::sync::{Mutation, RejectCode};
 use linli_core::{
@@ -173,20 +173,14 @@ impl Device {
             .map(|m| {
                 let id = self.next_id;
                 self.next_id += 1;
-                PushedMutation {
-                    id,
-                    name: m.name().to_owned(),
-                    args: m.args(),
-                    client_time: None,
-                }
+                PushedMutation::new(id, m, None)
             })
             .collect();
+        // Whole answers: these tests read one raw answer each. Pages are tested in
+        // `storage::sync`, `limits.rs` and the simulation.
         SyncRequest {
-            client_id: self.client_id.clone(),
-            schema_version: SCHEMA_VERSION,
-            cookie: self.cookie,
-            mutations,
-            acked_mutation_id: None,
+            max_records: None,
+            ..SyncRequest::new(self.client_id.clone(), self.cookie, mutations)
         }
     }
 

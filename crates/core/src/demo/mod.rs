@@ -243,6 +243,7 @@ fn gen_village(rng: &mut SplitMix64, groups: usize) -> Village {
         time_zone: "Asia/Shanghai".to_owned(),
         utc_offset_minutes: 480,
         groups,
+        credit_rate_per_hour: Village::DEFAULT_CREDIT_RATE,
     }
 }
 

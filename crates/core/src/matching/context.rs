@@ -8,8 +8,8 @@ use chrono::{Datelike, Days, NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
 use crate::model::{
-    distance_km, Beneficiary, BeneficiaryId, Gender, Language, PreferenceStrength, Skill, Task,
-    TaskId, Village, Volunteer, VolunteerId,
+    distance_km, Beneficiary, BeneficiaryId, Gender, HoursStatus, Language, PreferenceStrength,
+    ServiceRecord, Skill, Task, TaskId, Village, Volunteer, VolunteerId,
 };
 
 /// A volunteer already signed up for a task. Only the times matter for the hard rules (overlap
@@ -73,6 +73,58 @@ impl ServiceHistory {
     /// The record of `volunteer`, created empty if missing (for building a history).
     pub fn entry(&mut self, volunteer: &VolunteerId) -> &mut VolunteerHistory {
         self.volunteers.entry(volunteer.clone()).or_default()
+    }
+
+    /// The history as the village's service records tell it:
+    /// - `past_assignments`: records of a volunteer who checked in, plus recorded no-shows;
+    /// - `no_shows`: records a coordinator marked as a no-show ([`HoursStatus::NoShow`]);
+    /// - `visits`: records that count (not rejected, not a no-show) per beneficiary of the
+    ///   task (`beneficiary_of`);
+    /// - `minutes_this_month`: the minutes that count ([`ServiceRecord::counted_minutes`]) of
+    ///   records in the month of `today` (left at 0 without a `today`).
+    ///
+    /// Every volunteer in `volunteers` is listed (with zeros if they gave nothing), which the
+    /// fairness average needs.
+    pub fn from_service_records<'a>(
+        volunteers: impl IntoIterator<Item = &'a VolunteerId>,
+        records: impl IntoIterator<Item = &'a ServiceRecord>,
+        beneficiary_of: impl Fn(&TaskId) -> Option<BeneficiaryId>,
+        today: Option<NaiveDate>,
+    ) -> ServiceHistory {
+        let mut history = ServiceHistory::default();
+        for volunteer in volunteers {
+            history.entry(volunteer);
+        }
+        for record in records {
+            let status = record.hours_status();
+            let entry = history.entry(&record.volunteer);
+            if status == HoursStatus::NoShow {
+                entry.no_shows += 1;
+                entry.past_assignments += 1;
+                continue;
+            }
+            if record.check_in.is_none() && !matches!(status, HoursStatus::Approved { .. }) {
+                continue; // nothing happened yet (or nothing that counts)
+            }
+            entry.past_assignments += 1;
+            let Some(minutes) = record.counted_minutes() else {
+                continue; // rejected
+            };
+            if let Some(beneficiary) = beneficiary_of(&record.task) {
+                *entry.visits.entry(beneficiary).or_default() += 1;
+            }
+            let this_month = match (today, record.date()) {
+                (Some(today), Some(day)) => {
+                    (day.year(), day.month()) == (today.year(), today.month())
+                }
+                _ => false,
+            };
+            if this_month {
+                let minutes = u32::try_from(minutes.max(0)).unwrap_or(u32::MAX);
+                entry.minutes_this_month = entry.minutes_this_month.saturating_add(minutes);
+            }
+        }
+        history
     }
 }
 

@@ -43,6 +43,7 @@ pub(crate) fn village() -> Village {
         time_zone: "Asia/Shanghai".into(),
         utc_offset_minutes: 480,
         groups: vec![g(1, 30.27), g(2, 30.2808), g(3, 30.297), g(4, 30.37)],
+        credit_rate_per_hour: Village::DEFAULT_CREDIT_RATE,
     }
 }
 

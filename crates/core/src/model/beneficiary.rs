@@ -163,6 +163,50 @@ impl BeneficiaryPrivate {
     }
 }
 
+/// The code printed on a beneficiary's card. A volunteer who visits asks for it and enters it
+/// to co-sign the visit, so the code proves the beneficiary (or their family) saw them.
+///
+/// Only coordinators ever hold these: the record (`card/<beneficiary>`) is its own kind, never
+/// sent to a volunteer's phone, and a phone checks nothing against it: the server does.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CardCode {
+    pub beneficiary: BeneficiaryId,
+    /// Exactly six ASCII digits ([`is_card_code`]).
+    pub code: String,
+    /// The coordinator who issued this code.
+    pub by: String,
+    /// When the server received it (Unix seconds); `None` in a device's optimistic copy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issued: Option<i64>,
+}
+
+impl CardCode {
+    /// Whether `entered` is this card's code. Compares every digit whatever the first
+    /// difference, so the time taken does not tell how many leading digits were right.
+    pub fn matches(&self, entered: &str) -> bool {
+        let (a, b) = (self.code.as_bytes(), entered.as_bytes());
+        a.len() == b.len() && a.iter().zip(b).fold(0u8, |diff, (x, y)| diff | (x ^ y)) == 0
+    }
+}
+
+/// Debug without the code, so a log line or a test failure never prints it.
+impl std::fmt::Debug for CardCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CardCode")
+            .field("beneficiary", &self.beneficiary)
+            .field("code", &"******")
+            .field("by", &self.by)
+            .field("issued", &self.issued)
+            .finish()
+    }
+}
+
+/// A card code is exactly six ASCII digits (leading zeros allowed: it is text, not a number).
+pub fn is_card_code(code: &str) -> bool {
+    code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit())
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -198,6 +242,33 @@ pub(crate) mod tests {
                 health_notes: "高血压，按时服药".into(),
             }),
         }
+    }
+
+    #[test]
+    fn card_codes_are_six_ascii_digits_and_never_printed() {
+        for good in ["000000", "123456", "987654"] {
+            assert!(is_card_code(good), "{good}");
+        }
+        for bad in [
+            "",
+            "12345",
+            "1234567",
+            "12345a",
+            "１２３４５６",
+            " 12345",
+            "12 456",
+        ] {
+            assert!(!is_card_code(bad), "{bad}");
+        }
+        let card = CardCode {
+            beneficiary: BeneficiaryId::numbered(1),
+            code: "042917".into(),
+            by: "c-1".into(),
+            issued: None,
+        };
+        assert!(card.matches("042917"));
+        assert!(!card.matches("042918") && !card.matches("42917") && !card.matches(""));
+        assert!(!format!("{card:?}").contains("042917"));
     }
 
     #[test]

@@ -86,6 +86,7 @@ mod tests {
                     lon: 120.15,
                 })
                 .collect(),
+            credit_rate_per_hour: Village::DEFAULT_CREDIT_RATE,
         }
     }
 

@@ -102,6 +102,8 @@ pub enum ValidationError {
     UnknownBeneficiary(String),
     #[error("a message is 1 to {max} characters")]
     MessageLength { max: usize },
+    #[error("credit rate {0} (hundredths of a credit per hour) is outside 0..=10000")]
+    CreditRateOutOfRange(i64),
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ pub use availability::{
     AvailabilityException, DayPart, ExceptionKind, TimeRange, WeeklyAvailability,
 };
 pub use beneficiary::{
-    Beneficiary, BeneficiaryFlags, BeneficiaryPreferences, BeneficiaryPrivate, FamilyContact,
+    is_card_code, Beneficiary, BeneficiaryFlags, CardCode, BeneficiaryPreferences, BeneficiaryPrivate, FamilyContact,
     LanguagePreference, PreferenceStrength,
 };
 pub use dataset::validate_dataset;
@@ -33,7 +33,10 @@ pub use ids::{BeneficiaryId, MessageId, TaskId, VillageGroupId, VillageId, Volun
 pub use message::{Audience, Message};
 pub use person::{is_plausible_phone, Gender, Language};
 pub use recurrence::{Recurrence, RecurrenceEnd};
-pub use service::{ClockReading, ServiceRecord, ServiceTotals};
+pub use service::{
+    ClockReading, CodeVerdict, Confirmation, ConfirmationMethod, HoursStatus, Review, ReviewAction, ServiceRecord,
+    ServiceTotals,
+};
 pub use skill::{Certification, Skill};
 pub use task::{Priority, Task, TaskBuilder, TaskCategory, TaskKind, TaskStatus};
 pub use village::{distance_km, Village, VillageGroup};

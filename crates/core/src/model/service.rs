@@ -1,5 +1,8 @@
 //! What a volunteer actually gave: check-in and check-out times of one task, and the note they
-//! left for the coordinator. The source of "my service" hours (and, later, of approved hours).
+//! left for the coordinator; the beneficiary's co-signature (card code) or a coordinator's word
+//! that the visit happened; and the coordinator's review of the hours (approved, adjusted,
+//! rejected, no-show), kept as an append-only history. The source of "my service" hours and of
+//! the time-bank credits.
 
 use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
 use serde::{Deserialize, Serialize};
@@ -37,6 +40,130 @@ pub struct ServiceRecord {
     /// medicine refilled").
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub note: String,
+    /// Whether the visit is vouched for: by the code on the beneficiary's card, or by a
+    /// coordinator (or disputed by one). Absent in records from before co-signing: unconfirmed.
+    #[serde(default, skip_serializing_if = "Confirmation::is_unconfirmed")]
+    pub confirmation: Confirmation,
+    /// Wrong card codes entered since the record was opened (or last re-opened by a
+    /// coordinator). At [`ServiceRecord::MAX_WRONG_CODES`] the record is locked for
+    /// confirmation: someone may be guessing, so only a coordinator can go on.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub wrong_codes: u32,
+    /// The coordinator's decisions on the hours, oldest first. Only ever appended to, so an
+    /// adjustment's reason and the minutes before it stay readable.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reviews: Vec<Review>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// How a visit came to be confirmed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConfirmationMethod {
+    /// The volunteer entered the code printed on the beneficiary's card.
+    CardCode,
+    /// A coordinator confirmed it by hand (e.g. after calling the family).
+    Coordinator,
+}
+
+/// Whether a visit is vouched for. On the wire `{"state": "confirmed", "how": "card_code",
+/// "received": 1767225600}`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Confirmation {
+    #[default]
+    Unconfirmed,
+    /// Only in a volunteer's phone: a card code was entered and waits for the server, which
+    /// alone holds the card codes and can check it.
+    AwaitingVerification,
+    Confirmed {
+        how: ConfirmationMethod,
+        /// The coordinator who confirmed by hand.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
+        /// When the server received the confirmation (Unix seconds, its clock).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        received: Option<i64>,
+    },
+    /// A coordinator's finding that the visit did not happen as recorded (the family says so).
+    Disputed {
+        reason: String,
+        by: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        received: Option<i64>,
+    },
+}
+
+impl Confirmation {
+    pub fn is_unconfirmed(&self) -> bool {
+        *self == Confirmation::Unconfirmed
+    }
+
+    pub fn is_confirmed(&self) -> bool {
+        matches!(self, Confirmation::Confirmed { .. })
+    }
+}
+
+/// What a card code entered to co-sign a visit did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CodeVerdict {
+    /// On a phone: entered, waiting for the server (which alone holds the card codes).
+    Pending,
+    /// The right code: the visit is confirmed.
+    Confirmed,
+    /// A wrong code, counted on the record.
+    Wrong,
+    /// A wrong code that was the last allowed: the record is now locked for confirmation.
+    Locked,
+}
+
+/// What a coordinator decided about a record's hours.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewAction {
+    /// The hours by the phone's clock are right.
+    Approved,
+    /// The hours are `minutes` instead (a forgotten check-out, a visit cut short), for `reason`.
+    Adjusted,
+    /// Not counted, for `reason`.
+    Rejected,
+    /// The volunteer was confirmed on the task and never came.
+    NoShow,
+}
+
+/// One decision in a record's review history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Review {
+    pub action: ReviewAction,
+    /// Approved or adjusted: the minutes that count from then on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minutes: Option<i64>,
+    /// Why (required for an adjustment and a rejection).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reason: String,
+    /// The coordinator's id.
+    pub by: String,
+    /// When the server received it (Unix seconds); `None` in a device's optimistic copy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub received: Option<i64>,
+}
+
+/// Where a record's hours stand after its latest review.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HoursStatus {
+    /// Not reviewed yet: the phone's clock is all there is.
+    Pending,
+    /// Approved (or adjusted to) these minutes.
+    Approved {
+        minutes: i64,
+    },
+    Rejected,
+    NoShow,
 }
 
 impl ServiceRecord {
@@ -45,6 +172,11 @@ impl ServiceRecord {
     /// A check-out later than this after the check-in is refused as a mistake: a forgotten
     /// check-out is left for a coordinator to correct, not counted as a day of service.
     pub const MAX_MINUTES: i64 = 12 * 60;
+    /// Wrong card codes after which the record is locked for confirmation. A code has a
+    /// million values: five guesses find it one time in 200,000.
+    pub const MAX_WRONG_CODES: u32 = 5;
+    /// The longest reason for an adjustment, a rejection or a dispute.
+    pub const MAX_REASON_CHARS: usize = 500;
 
     /// When a check-in is accepted, by the phone's clock: from an hour before the start (people
     /// arrive early) to six hours after the end (a late check-in is better than none; the
@@ -69,6 +201,38 @@ impl ServiceRecord {
             check_in: None,
             check_out: None,
             note: String::new(),
+            confirmation: Confirmation::Unconfirmed,
+            wrong_codes: 0,
+            reviews: Vec::new(),
+        }
+    }
+
+    /// Too many wrong card codes: only a coordinator may confirm, dispute or re-open it.
+    pub fn confirmation_locked(&self) -> bool {
+        self.wrong_codes >= Self::MAX_WRONG_CODES
+    }
+
+    /// Where the hours stand: the latest review decides.
+    pub fn hours_status(&self) -> HoursStatus {
+        match self.reviews.last() {
+            None => HoursStatus::Pending,
+            Some(review) => match review.action {
+                ReviewAction::Approved | ReviewAction::Adjusted => HoursStatus::Approved {
+                    minutes: review.minutes.unwrap_or(0),
+                },
+                ReviewAction::Rejected => HoursStatus::Rejected,
+                ReviewAction::NoShow => HoursStatus::NoShow,
+            },
+        }
+    }
+
+    /// The minutes that count: the approved (or adjusted) ones once reviewed, none once
+    /// rejected or recorded as a no-show, the phone's clock before any review.
+    pub fn counted_minutes(&self) -> Option<i64> {
+        match self.hours_status() {
+            HoursStatus::Pending => self.minutes(),
+            HoursStatus::Approved { minutes } => Some(minutes),
+            HoursStatus::Rejected | HoursStatus::NoShow => None,
         }
     }
 
@@ -94,14 +258,16 @@ pub struct ServiceTotals {
 }
 
 impl ServiceTotals {
-    /// Sums the completed records accepted by `include` (e.g. "in this month").
+    /// Sums the records accepted by `include` (e.g. "in this month") by the minutes that count
+    /// ([`ServiceRecord::counted_minutes`]: adjusted hours replace the clock's, rejected ones
+    /// and no-shows count nothing).
     pub fn of<'a>(
         records: impl IntoIterator<Item = &'a ServiceRecord>,
         include: impl Fn(&ServiceRecord) -> bool,
     ) -> Self {
         let mut totals = ServiceTotals::default();
         for record in records {
-            let Some(minutes) = record.minutes() else {
+            let Some(minutes) = record.counted_minutes() else {
                 continue;
             };
             if !include(record) {

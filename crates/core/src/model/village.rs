@@ -16,9 +16,23 @@ pub struct Village {
     /// Offset of local time from UTC, e.g. 480 for UTC+8.
     pub utc_offset_minutes: i32,
     pub groups: Vec<VillageGroup>,
+    /// Time-bank credits an hour of approved service earns, in hundredths of a credit (100: one
+    /// credit per hour). Villages stored before the time bank get the default.
+    #[serde(default = "Village::default_credit_rate")]
+    pub credit_rate_per_hour: i64,
 }
 
 impl Village {
+    /// One credit per hour of service, in hundredths.
+    pub const DEFAULT_CREDIT_RATE: i64 = crate::ledger::DEFAULT_RATE_PER_HOUR_HUNDREDTHS;
+    /// The highest rate a village may set (100 credits an hour): far above any real one, low
+    /// enough that a year of a volunteer's credits cannot overflow.
+    pub const MAX_CREDIT_RATE: i64 = 10_000;
+
+    fn default_credit_rate() -> i64 {
+        Self::DEFAULT_CREDIT_RATE
+    }
+
     /// Checks the village and all its groups, and that group ids are unique.
     pub fn validate(&self) -> Result<(), ValidationError> {
         if self.id.is_blank() {
@@ -37,6 +51,11 @@ impl Village {
         }
         if self.groups.is_empty() {
             return Err(ValidationError::NoGroups);
+        }
+        if !(0..=Self::MAX_CREDIT_RATE).contains(&self.credit_rate_per_hour) {
+            return Err(ValidationError::CreditRateOutOfRange(
+                self.credit_rate_per_hour,
+            ));
         }
         let mut seen = std::collections::BTreeSet::new();
         for group in &self.groups {
@@ -136,6 +155,7 @@ mod tests {
                 group("g-0001", 30.27, 120.15),
                 group("g-0002", 30.28, 120.16),
             ],
+            credit_rate_per_hour: Village::DEFAULT_CREDIT_RATE,
         }
     }
 
@@ -151,6 +171,16 @@ mod tests {
         let d = distance_km(&a, &c);
         assert!((1.0..2.0).contains(&d), "got {d}");
         assert!((d - distance_km(&c, &a)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_village_stored_before_the_time_bank_earns_the_default_rate() {
+        let mut old = serde_json::to_value(village()).expect("json");
+        old.as_object_mut()
+            .expect("object")
+            .remove("credit_rate_per_hour");
+        let back: Village = serde_json::from_value(old).expect("old village loads");
+        assert_eq!(back.credit_rate_per_hour, 100);
     }
 
     #[test]
@@ -177,6 +207,10 @@ mod tests {
         let mut v = village();
         v.groups.clear();
         assert_eq!(v.validate(), Err(ValidationError::NoGroups));
+
+        let mut v = village();
+        v.credit_rate_per_hour = -1;
+        assert_eq!(v.validate(), Err(ValidationError::CreditRateOutOfRange(-1)));
 
         let mut v = village();
         v.groups[1].id = "g-0001".into();

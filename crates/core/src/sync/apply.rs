@@ -5,9 +5,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::matching::{check, Commitment, Ineligibility, MatchContext, ServiceHistory};
 use crate::model::{
-    Beneficiary, ClockReading, NaiveDateTime, ServiceRecord, Task, TaskId, TaskStatus, VillageId,
-    Volunteer, VolunteerId,
+    Beneficiary, ClockReading, CodeVerdict, NaiveDateTime, ServiceRecord, Task, TaskId, TaskStatus,
+    VillageId, Volunteer, VolunteerId,
 };
+
+/// The time bank's ledger lines: credits for approved hours, transfers, redemptions.
+mod credits;
+/// Co-signing, confirming and reviewing a service record.
+mod review;
 
 use super::mutation::Mutation;
 use super::record::{
@@ -48,6 +53,17 @@ pub enum Outcome {
     Left {
         #[serde(skip_serializing_if = "Option::is_none", default)]
         promoted: Option<VolunteerId>,
+    },
+    /// `confirm_visit`: what the card code did (never the code itself). `attempts_left`: wrong
+    /// codes still allowed before the record locks, after a wrong one.
+    VisitCode {
+        verdict: CodeVerdict,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        attempts_left: Option<u32>,
+    },
+    /// A transfer or a redemption: the volunteer's balance after it, in hundredths of a credit.
+    Credits {
+        balance: i64,
     },
 }
 
@@ -97,8 +113,13 @@ fn reject(code: RejectCode, message: impl Into<String>) -> ApplyError {
 }
 
 fn coordinator_only(actor: &Actor, what: &str) -> Result<(), ApplyError> {
-    match actor.role {
-        Role::Coordinator(_) => Ok(()),
+    coordinator_id(actor, what).map(|_| ())
+}
+
+/// The coordinator making the change (their id is kept on what they decide).
+fn coordinator_id<'a>(actor: &'a Actor, what: &str) -> Result<&'a str, ApplyError> {
+    match &actor.role {
+        Role::Coordinator(id) => Ok(id),
         Role::Volunteer(_) => Err(reject(
             RejectCode::Forbidden,
             format!("only a coordinator may {what}"),
@@ -190,6 +211,42 @@ pub fn apply(
             let volunteer = volunteer_only(actor, "a visit note")?.clone();
             save_visit_note(store, task, &volunteer, note)
         }
+        Mutation::SetCardCode { beneficiary, code } => {
+            review::set_card_code(actor, store, beneficiary, code)
+        }
+        Mutation::ConfirmVisit { task, code } => review::confirm_visit(actor, store, task, code),
+        Mutation::ConfirmService { task, volunteer } => {
+            review::confirm_by_hand(actor, store, task, volunteer)
+        }
+        Mutation::DisputeService {
+            task,
+            volunteer,
+            reason,
+        } => review::dispute(actor, store, task, volunteer, reason),
+        Mutation::ReopenConfirmation { task, volunteer } => {
+            review::reopen(actor, store, task, volunteer)
+        }
+        Mutation::ApproveService { task, volunteer } => {
+            review::approve(actor, store, task, volunteer)
+        }
+        Mutation::AdjustService {
+            task,
+            volunteer,
+            minutes,
+            reason,
+        } => review::adjust(actor, store, task, volunteer, *minutes, reason),
+        Mutation::RejectService {
+            task,
+            volunteer,
+            reason,
+        } => review::reject_hours(actor, store, task, volunteer, reason),
+        Mutation::RecordNoShow { task, volunteer } => {
+            review::no_show(actor, store, task, volunteer)
+        }
+        Mutation::TransferCredits { to, amount, reason } => {
+            credits::transfer(actor, store, to, *amount, reason)
+        }
+        Mutation::RedeemCredits { amount, what } => credits::redeem(actor, store, *amount, what),
     }
 }
 

@@ -4,7 +4,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::model::{Beneficiary, Message, NaiveDateTime, Task, TaskId, Volunteer, VolunteerId};
+use crate::model::{
+    Beneficiary, BeneficiaryId, Message, NaiveDateTime, Task, TaskId, Volunteer, VolunteerId,
+};
 
 /// A change with typed arguments. On the wire it is `{"name": "sign_up", "args": {...}}`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -50,11 +52,69 @@ pub enum Mutation {
     SaveVisitNote { task: TaskId, note: String },
     /// Coordinator: a notice to everyone on a task or to all volunteers of the village.
     PostMessage { message: Message },
+    /// Coordinator: issue (or change) the 6-digit code printed on a beneficiary's card.
+    SetCardCode {
+        beneficiary: BeneficiaryId,
+        code: String,
+    },
+    /// Volunteer: co-sign a visit with the code on the beneficiary's card. A phone cannot check
+    /// it (it never holds card codes): the visit waits for the server's verdict.
+    ConfirmVisit { task: TaskId, code: String },
+    /// Coordinator: confirm a visit by hand (e.g. after calling the family), locked or not.
+    ConfirmService {
+        task: TaskId,
+        volunteer: VolunteerId,
+    },
+    /// Coordinator: the family says the visit did not happen as recorded.
+    DisputeService {
+        task: TaskId,
+        volunteer: VolunteerId,
+        reason: String,
+    },
+    /// Coordinator: back to unconfirmed with the wrong codes forgotten (unlocks the record).
+    ReopenConfirmation {
+        task: TaskId,
+        volunteer: VolunteerId,
+    },
+    /// Coordinator: the hours by the phone's clock are right; credits the volunteer. Approving
+    /// an approved record changes nothing (bulk approval may send it twice).
+    ApproveService {
+        task: TaskId,
+        volunteer: VolunteerId,
+    },
+    /// Coordinator: the hours are `minutes` instead, for `reason`.
+    AdjustService {
+        task: TaskId,
+        volunteer: VolunteerId,
+        minutes: i64,
+        reason: String,
+    },
+    /// Coordinator: the hours do not count, for `reason`.
+    RejectService {
+        task: TaskId,
+        volunteer: VolunteerId,
+        reason: String,
+    },
+    /// Coordinator: a volunteer confirmed on the task never came.
+    RecordNoShow {
+        task: TaskId,
+        volunteer: VolunteerId,
+    },
+    /// Volunteer: give time-bank credits (hundredths) to another volunteer or a beneficiary of
+    /// the same village; never more than the balance.
+    TransferCredits {
+        to: String,
+        amount: i64,
+        reason: String,
+    },
+    /// Volunteer: spend credits (hundredths) on a service for themselves or their family;
+    /// never more than the balance.
+    RedeemCredits { amount: i64, what: String },
 }
 
 impl Mutation {
     /// Every mutation name, as used on the wire.
-    pub const NAMES: [&'static str; 14] = [
+    pub const NAMES: [&'static str; 25] = [
         "update_profile",
         "create_task",
         "update_task",
@@ -69,6 +129,17 @@ impl Mutation {
         "check_out",
         "save_visit_note",
         "post_message",
+        "set_card_code",
+        "confirm_visit",
+        "confirm_service",
+        "dispute_service",
+        "reopen_confirmation",
+        "approve_service",
+        "adjust_service",
+        "reject_service",
+        "record_no_show",
+        "transfer_credits",
+        "redeem_credits",
     ];
 
     /// The most items any list in a mutation's `args` may hold. The longest real list is a
@@ -114,6 +185,17 @@ impl Mutation {
             Mutation::CheckOut { .. } => "check_out",
             Mutation::SaveVisitNote { .. } => "save_visit_note",
             Mutation::PostMessage { .. } => "post_message",
+            Mutation::SetCardCode { .. } => "set_card_code",
+            Mutation::ConfirmVisit { .. } => "confirm_visit",
+            Mutation::ConfirmService { .. } => "confirm_service",
+            Mutation::DisputeService { .. } => "dispute_service",
+            Mutation::ReopenConfirmation { .. } => "reopen_confirmation",
+            Mutation::ApproveService { .. } => "approve_service",
+            Mutation::AdjustService { .. } => "adjust_service",
+            Mutation::RejectService { .. } => "reject_service",
+            Mutation::RecordNoShow { .. } => "record_no_show",
+            Mutation::TransferCredits { .. } => "transfer_credits",
+            Mutation::RedeemCredits { .. } => "redeem_credits",
         }
     }
 

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::apply::{Outcome, RejectCode};
+use super::mutation::Mutation;
 use crate::matching::Ineligibility;
 
 /// Bumped when the shape of records or of this protocol changes incompatibly; a device with
@@ -14,6 +15,11 @@ pub const SCHEMA_VERSION: u32 = 1;
 /// The most mutations one sync request may push; a device with more pending pushes the oldest
 /// this many and the rest in the following requests.
 pub const MAX_MUTATIONS_PER_REQUEST: usize = 100;
+
+/// The most records (puts and deletes) one answer carries when the device asks for pages
+/// (`max_records`). A coordinator's first sync of a district is thousands of records: in pages
+/// a weak signal can carry each answer, and a dropped connection loses one page, not all.
+pub const MAX_RECORDS_PER_PAGE: usize = 1000;
 
 /// A device's push and pull in one request.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -32,6 +38,44 @@ pub struct SyncRequest {
     /// forgotten some of them and, without this, would wait forever for the gap to fill.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acked_mutation_id: Option<u64>,
+    /// Answer in pages of at most this many records (1..=[`MAX_RECORDS_PER_PAGE`]); more is a
+    /// `400` naming the limit. Left out (apps from before paging), the whole pull comes in one
+    /// answer: such an app would not ask for the rest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_records: Option<u32>,
+    /// The `more` of the last answer: where the pull it began goes on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resume: Option<PullCursor>,
+}
+
+impl SyncRequest {
+    /// A request of this protocol version, asking for pages of the largest size.
+    pub fn new(
+        client_id: impl Into<String>,
+        cookie: Option<u64>,
+        mutations: Vec<PushedMutation>,
+    ) -> Self {
+        SyncRequest {
+            client_id: client_id.into(),
+            schema_version: SCHEMA_VERSION,
+            cookie,
+            mutations,
+            acked_mutation_id: None,
+            max_records: Some(MAX_RECORDS_PER_PAGE as u32),
+            resume: None,
+        }
+    }
+}
+
+/// Where a paged pull goes on: the records after key `after` (in key order) of the set the pull
+/// began with: every live record (`since: null`, a reset) or those changed after version
+/// `since`. Changes made meanwhile to records before `after` come with the next page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PullCursor {
+    pub after: String,
+    #[serde(default)]
+    pub since: Option<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -44,6 +88,18 @@ pub struct PushedMutation {
     /// (cheap phones' clocks are often wrong by days).
     #[serde(default)]
     pub client_time: Option<String>,
+}
+
+impl PushedMutation {
+    /// `mutation` as the wire carries it, numbered `id`.
+    pub fn new(id: u64, mutation: &Mutation, client_time: Option<String>) -> Self {
+        PushedMutation {
+            id,
+            name: mutation.name().to_owned(),
+            args: mutation.args(),
+            client_time,
+        }
+    }
 }
 
 // Responses accept unknown fields: an app cached by the service worker must keep syncing
@@ -59,6 +115,15 @@ pub struct SyncResponse {
     pub patch: Vec<PatchOp>,
     /// One entry per mutation processed in this request.
     pub results: Vec<MutationResult>,
+    /// Set when the pull did not fit in one page: send it back as `resume`, at once, to get the
+    /// rest. Until then the device does not have everything `cookie` stands for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub more: Option<PullCursor>,
+    /// The `resume` of the request this answers (a page after the first). A device applies a
+    /// page only to the pull it belongs to: a delayed answer of an earlier pull (a duplicate, a
+    /// reply that overtook another) would otherwise leave a gap no cookie shows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resumed: Option<PullCursor>,
 }
 
 /// A change to the device's snapshot.

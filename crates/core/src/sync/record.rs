@@ -4,9 +4,10 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::ledger::LedgerLine;
 use crate::model::{
-    Beneficiary, BeneficiaryId, BeneficiaryPrivate, Message, ServiceRecord, Task, TaskId, Village,
-    Volunteer, VolunteerId,
+    Beneficiary, BeneficiaryId, BeneficiaryPrivate, CardCode, Message, ServiceRecord, Task, TaskId,
+    Village, Volunteer, VolunteerId,
 };
 
 /// A volunteer's place on a task. Waiting-list order is `seq`, the server's order of arrival.
@@ -103,10 +104,14 @@ pub enum RecordKind {
     Places,
     Service,
     Message,
+    /// `card/<beneficiary>`: the code on a beneficiary's card. Coordinators only, ever.
+    Card,
+    /// `ledger/<account>/<seq, 8 digits>`: one line of a time-bank account.
+    Ledger,
 }
 
 impl RecordKind {
-    pub const ALL: [RecordKind; 10] = [
+    pub const ALL: [RecordKind; 12] = [
         RecordKind::Village,
         RecordKind::Volunteer,
         RecordKind::Beneficiary,
@@ -117,6 +122,8 @@ impl RecordKind {
         RecordKind::Places,
         RecordKind::Service,
         RecordKind::Message,
+        RecordKind::Card,
+        RecordKind::Ledger,
     ];
 
     /// The key prefix (without the slash).
@@ -132,6 +139,8 @@ impl RecordKind {
             RecordKind::Places => "places",
             RecordKind::Service => "service",
             RecordKind::Message => "message",
+            RecordKind::Card => "card",
+            RecordKind::Ledger => "ledger",
         }
     }
 
@@ -160,6 +169,10 @@ pub enum Record {
     Places(Places),
     Service(ServiceRecord),
     Message(Message),
+    /// A beneficiary's card code: only coordinators ever receive it (see [`super::visibility`]).
+    Card(CardCode),
+    /// A line of a time-bank account: its holder and the village's coordinators receive it.
+    Ledger(LedgerLine),
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -180,6 +193,22 @@ pub fn signup_key(task: &TaskId, volunteer: &VolunteerId) -> String {
 /// The key of a volunteer's service record on a task.
 pub fn service_key(task: &TaskId, volunteer: &VolunteerId) -> String {
     format!("service/{}/{}", task.as_str(), volunteer.as_str())
+}
+
+/// The key of a beneficiary's card code.
+pub fn card_key(beneficiary: &BeneficiaryId) -> String {
+    key_of(RecordKind::Card, beneficiary.as_str())
+}
+
+/// The key of line `seq` of a time-bank account (`ledger/v-0007/00000012`): zero-padded so an
+/// account's lines sort in order.
+pub fn ledger_key(account: &str, seq: u64) -> String {
+    format!("{}{seq:08}", ledger_prefix(account))
+}
+
+/// The key prefix of every line of a time-bank account.
+pub fn ledger_prefix(account: &str) -> String {
+    format!("ledger/{account}/")
 }
 
 /// The key prefix of every sign-up of a task.
@@ -204,6 +233,8 @@ impl Record {
             Record::Places(_) => RecordKind::Places,
             Record::Service(_) => RecordKind::Service,
             Record::Message(_) => RecordKind::Message,
+            Record::Card(_) => RecordKind::Card,
+            Record::Ledger(_) => RecordKind::Ledger,
         }
     }
 
@@ -221,6 +252,8 @@ impl Record {
             Record::Places(p) => key_of(RecordKind::Places, p.task.as_str()),
             Record::Service(s) => service_key(&s.task, &s.volunteer),
             Record::Message(m) => key_of(RecordKind::Message, m.id.as_str()),
+            Record::Card(c) => card_key(&c.beneficiary),
+            Record::Ledger(l) => ledger_key(&l.account, l.seq),
         }
     }
 
@@ -237,6 +270,8 @@ impl Record {
             Record::Places(p) => serde_json::to_value(p),
             Record::Service(s) => serde_json::to_value(s),
             Record::Message(m) => serde_json::to_value(m),
+            Record::Card(c) => serde_json::to_value(c),
+            Record::Ledger(l) => serde_json::to_value(l),
         };
         // Serialising these plain structs cannot fail (no maps with non-string keys).
         value.unwrap_or(Value::Null)
@@ -281,6 +316,10 @@ impl Record {
             }
             RecordKind::Message => {
                 Record::Message(serde_json::from_value(value).map_err(body_error)?)
+            }
+            RecordKind::Card => Record::Card(serde_json::from_value(value).map_err(body_error)?),
+            RecordKind::Ledger => {
+                Record::Ledger(serde_json::from_value(value).map_err(body_error)?)
             }
         };
         let expected = record.key();

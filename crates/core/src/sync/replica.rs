@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use super::apply::{apply, Actor, ApplyError, Outcome};
 use super::mutation::Mutation;
 use super::protocol::{
-    MutationResult, PatchOp, PushedMutation, SyncRequest, SyncResponse, MAX_MUTATIONS_PER_REQUEST,
-    SCHEMA_VERSION,
+    MutationResult, PatchOp, PullCursor, PushedMutation, SyncRequest, SyncResponse,
+    MAX_MUTATIONS_PER_REQUEST,
 };
 use super::record::{Record, RecordError};
 use super::store::MemoryStore;
@@ -46,6 +46,14 @@ pub struct Replica {
     /// backup stops waiting for them (they are in the backup, or lost with what came after it).
     #[serde(default)]
     pub acked_mutation_id: u64,
+    /// A paged pull not finished yet: where the next request resumes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resume: Option<PullCursor>,
+    /// The pages of a reset received so far. The snapshot the user sees is swapped for them only
+    /// once the last page arrives: a half-received reset would show a village with records
+    /// missing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staged: Option<Vec<(String, serde_json::Value)>>,
 }
 
 impl Replica {
@@ -58,7 +66,14 @@ impl Replica {
             next_mutation_id: 1,
             rejected: Vec::new(),
             acked_mutation_id: 0,
+            resume: None,
+            staged: None,
         }
+    }
+
+    /// A pull is in pages and not all have arrived: the app asks for the next one at once.
+    pub fn catching_up(&self) -> bool {
+        self.resume.is_some()
     }
 
     /// The confirmed snapshot as a store (records that cannot be read are skipped).
@@ -151,22 +166,16 @@ impl Replica {
     /// The request that pushes the pending mutations (the oldest
     /// [`MAX_MUTATIONS_PER_REQUEST`]; the rest go in the next request) and pulls what changed.
     pub fn sync_request(&self) -> SyncRequest {
+        let mutations = self
+            .pending
+            .iter()
+            .take(MAX_MUTATIONS_PER_REQUEST)
+            .map(|p| PushedMutation::new(p.id, &p.mutation, p.client_time.clone()))
+            .collect();
         SyncRequest {
-            client_id: self.client_id.clone(),
-            schema_version: SCHEMA_VERSION,
-            cookie: self.cookie,
-            mutations: self
-                .pending
-                .iter()
-                .take(MAX_MUTATIONS_PER_REQUEST)
-                .map(|p| PushedMutation {
-                    id: p.id,
-                    name: p.mutation.name().to_owned(),
-                    args: p.mutation.args(),
-                    client_time: p.client_time.clone(),
-                })
-                .collect(),
             acked_mutation_id: (self.acked_mutation_id > 0).then_some(self.acked_mutation_id),
+            resume: self.resume.clone(),
+            ..SyncRequest::new(self.client_id.clone(), self.cookie, mutations)
         }
     }
 
@@ -181,6 +190,12 @@ impl Replica {
                 return Ok(());
             }
         }
+        // A page belongs to the pull it continues: one that continues another place (an answer
+        // delayed while this device moved on, or began another pull) is ignored like a stale
+        // answer. The server then sees where this device really is and answers accordingly.
+        if !response.reset && response.resumed != self.resume {
+            return Ok(());
+        }
         // Validate the whole patch before changing anything. A record kind this version does
         // not know (a newer server) is kept as JSON and ignored by `view`, not an error.
         for op in &response.patch {
@@ -191,23 +206,32 @@ impl Replica {
                 }
             }
         }
-        let mut snapshot: std::collections::BTreeMap<String, serde_json::Value> = if response.reset
-        {
-            Default::default()
-        } else {
-            self.snapshot.drain(..).collect()
-        };
+        // A reset's pages collect in `staged`; the snapshot the user sees changes when the last
+        // one is in. An answer that is neither a reset nor a page of one goes on top of the
+        // snapshot.
+        if response.reset {
+            self.staged = Some(Vec::new());
+        }
+        let target = self.staged.as_mut().unwrap_or(&mut self.snapshot);
+        let mut records: std::collections::BTreeMap<String, serde_json::Value> =
+            target.drain(..).collect();
         for op in &response.patch {
             match op {
                 PatchOp::Put { key, value } => {
-                    snapshot.insert(key.clone(), value.clone());
+                    records.insert(key.clone(), value.clone());
                 }
                 PatchOp::Del { key } => {
-                    snapshot.remove(key);
+                    records.remove(key);
                 }
             }
         }
-        self.snapshot = snapshot.into_iter().collect();
+        *target = records.into_iter().collect();
+        self.resume = response.more.clone();
+        if self.resume.is_none() {
+            if let Some(staged) = self.staged.take() {
+                self.snapshot = staged;
+            }
+        }
         self.cookie = Some(response.cookie);
         self.pending.retain(|p| p.id > response.last_mutation_id);
         self.acked_mutation_id = self.acked_mutation_id.max(response.last_mutation_id);
@@ -238,6 +262,8 @@ mod tests {
             reset: false,
             patch: Vec::new(),
             results: Vec::new(),
+            more: None,
+            resumed: None,
         }
     }
 
@@ -255,6 +281,163 @@ mod tests {
         device.apply_response(&response(4, 9)).expect("apply");
         device.apply_response(&response(6, 3)).expect("apply");
         assert_eq!(device.sync_request().acked_mutation_id, Some(7));
+    }
+
+    fn put(key: &str, title: &str) -> PatchOp {
+        PatchOp::Put {
+            key: key.into(),
+            value: serde_json::json!({ "title": title }),
+        }
+    }
+
+    fn at(after: &str, since: Option<u64>) -> Option<PullCursor> {
+        Some(PullCursor {
+            after: after.into(),
+            since,
+        })
+    }
+
+    /// An answer: `more` where the pull goes on, `resumed` the place the request resumed from.
+    fn page(
+        cookie: u64,
+        reset: bool,
+        patch: Vec<PatchOp>,
+        more: Option<PullCursor>,
+        resumed: Option<PullCursor>,
+    ) -> SyncResponse {
+        SyncResponse {
+            reset,
+            patch,
+            more,
+            resumed,
+            ..response(cookie, 0)
+        }
+    }
+
+    fn keys(records: &[(String, serde_json::Value)]) -> Vec<&str> {
+        records.iter().map(|(k, _)| k.as_str()).collect()
+    }
+
+    #[test]
+    fn a_reset_in_pages_replaces_the_snapshot_only_when_the_last_page_is_in() {
+        let mut device = Replica::new("phone-1");
+        device
+            .apply_response(&page(3, true, vec![put("x/old", "old")], None, None))
+            .expect("first sync");
+        // A reset of three pages; meanwhile the user still sees the old copy, whole.
+        device
+            .apply_response(&page(9, true, vec![put("a/1", "a")], at("a/1", None), None))
+            .expect("page 1");
+        assert!(device.catching_up());
+        assert_eq!(keys(&device.snapshot), ["x/old"]);
+        let next = device.sync_request();
+        assert_eq!(next.resume, at("a/1", None));
+        assert_eq!(next.cookie, Some(9));
+        device
+            .apply_response(&page(
+                10,
+                false,
+                vec![put("a/1", "a changed meanwhile"), put("b/1", "b")],
+                at("b/1", None),
+                at("a/1", None),
+            ))
+            .expect("page 2");
+        assert_eq!(keys(&device.snapshot), ["x/old"]);
+        device
+            .apply_response(&page(
+                10,
+                false,
+                vec![put("c/1", "c")],
+                None,
+                at("b/1", None),
+            ))
+            .expect("page 3");
+        assert!(!device.catching_up());
+        assert_eq!(device.sync_request().resume, None);
+        assert_eq!(keys(&device.snapshot), ["a/1", "b/1", "c/1"]);
+        assert_eq!(device.snapshot[0].1["title"], "a changed meanwhile");
+        assert_eq!(device.staged, None);
+    }
+
+    #[test]
+    fn changes_in_pages_go_straight_onto_the_snapshot() {
+        let mut device = Replica::new("phone-1");
+        device
+            .apply_response(&page(
+                3,
+                true,
+                vec![put("a/1", "a"), put("b/1", "b")],
+                None,
+                None,
+            ))
+            .expect("first sync");
+        device
+            .apply_response(&page(
+                5,
+                false,
+                vec![put("a/1", "a2")],
+                at("a/1", Some(3)),
+                None,
+            ))
+            .expect("page 1");
+        assert!(device.catching_up());
+        assert_eq!(device.snapshot[0].1["title"], "a2");
+        let del = PatchOp::Del { key: "b/1".into() };
+        device
+            .apply_response(&page(5, false, vec![del], None, at("a/1", Some(3))))
+            .expect("page 2");
+        assert_eq!(keys(&device.snapshot), ["a/1"]);
+        assert!(!device.catching_up());
+    }
+
+    /// A duplicated first page arrives after the device moved on: it restarts the reset, and
+    /// the next page of the old run, arriving after it, must not be glued onto it (the page
+    /// between them would be missing with nothing to show it).
+    #[test]
+    fn a_page_of_another_pull_is_ignored() {
+        let mut device = Replica::new("phone-1");
+        let first = page(4, true, vec![put("a/1", "a")], at("a/1", None), None);
+        device.apply_response(&first).expect("page 1");
+        let second = page(
+            4,
+            false,
+            vec![put("b/1", "b")],
+            at("b/1", None),
+            at("a/1", None),
+        );
+        device.apply_response(&second).expect("page 2");
+        device
+            .apply_response(&first)
+            .expect("page 1 again, delayed");
+        assert_eq!(device.resume, at("a/1", None));
+        let third = page(4, false, vec![put("c/1", "c")], None, at("b/1", None));
+        device
+            .apply_response(&third)
+            .expect("page 3 of the old run");
+        assert!(
+            device.catching_up(),
+            "page 3 does not continue page 1: ignored"
+        );
+        assert_eq!(keys(device.staged.as_deref().unwrap_or_default()), ["a/1"]);
+        // The right next page is taken.
+        device.apply_response(&second).expect("page 2");
+        device.apply_response(&third).expect("page 3");
+        assert!(!device.catching_up());
+        assert_eq!(keys(&device.snapshot), ["a/1", "b/1", "c/1"]);
+    }
+
+    #[test]
+    fn requests_ask_for_pages_and_a_stored_replica_from_before_paging_loads() {
+        assert_eq!(
+            Replica::new("phone-1").sync_request().max_records,
+            Some(crate::sync::protocol::MAX_RECORDS_PER_PAGE as u32)
+        );
+        let mut stored = serde_json::to_value(Replica::new("phone-1")).expect("encode");
+        let object = stored.as_object_mut().expect("object");
+        assert!(object.get("resume").is_none() && object.get("staged").is_none());
+        object.remove("resume");
+        let replica: Replica = serde_json::from_value(stored).expect("decode");
+        assert!(!replica.catching_up());
     }
 
     #[test]

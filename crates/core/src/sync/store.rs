@@ -2,9 +2,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::{Beneficiary, Task, TaskId, Village, Volunteer, VolunteerId};
+use crate::ledger::LedgerLine;
+use crate::matching::ServiceHistory;
+use crate::model::{Beneficiary, NaiveDate, Task, TaskId, Village, Volunteer, VolunteerId};
 
-use super::record::{key_of, signup_prefix, Record, RecordKind, Signup};
+use super::record::{key_of, ledger_key, ledger_prefix, signup_prefix, Record, RecordKind, Signup};
 
 /// A transient failure of the backing store (the database is locked, the disk is full). The
 /// server answers it with a 5xx and commits nothing of the request.
@@ -34,6 +36,27 @@ pub trait Store {
     /// only its own). Decides whether a task's counts can be recounted or only adjusted.
     fn holds_every_signup(&self) -> bool {
         false
+    }
+    /// Whether this is the server's store, holding every record of the village, card codes and
+    /// everyone's accounts included. A device's copy lacks those, so the few rules that need them
+    /// (is this card code right, does a transfer's recipient exist) are decided only where this
+    /// is true; on a device the change applies optimistically and waits for the server's
+    /// verdict. Every other rule runs the same on both.
+    fn is_authoritative(&self) -> bool {
+        false
+    }
+
+    /// Every line of a time-bank account this store holds, in seq order. The default reads
+    /// them one key at a time (seq 1, 2, ... until one is missing: an account's lines have no
+    /// gaps); stores with range reads do better.
+    fn ledger_lines(&self, account: &str) -> Result<Vec<LedgerLine>, StoreError> {
+        let mut lines = Vec::new();
+        while let Some(Record::Ledger(line)) =
+            self.get(&ledger_key(account, lines.len() as u64 + 1))?
+        {
+            lines.push(line);
+        }
+        Ok(lines)
     }
 
     fn task(&self, id: &TaskId) -> Result<Option<Task>, StoreError> {
@@ -129,6 +152,30 @@ impl MemoryStore {
         self.records.is_empty()
     }
 
+    /// Past service as the matching's soft rules need it (reliability, continuity, fairness),
+    /// built from the service records in this copy (a coordinator's holds the whole village's):
+    /// see [`ServiceHistory::from_service_records`]. `today` decides "this month".
+    pub fn service_history(&self, today: Option<NaiveDate>) -> ServiceHistory {
+        let volunteers: Vec<VolunteerId> = self
+            .records
+            .values()
+            .filter_map(|r| match r {
+                Record::Volunteer(v) => Some(v.id.clone()),
+                _ => None,
+            })
+            .collect();
+        let records = self.records.values().filter_map(|r| match r {
+            Record::Service(s) => Some(s),
+            _ => None,
+        });
+        let beneficiary_of =
+            |task: &TaskId| match self.records.get(&key_of(RecordKind::Task, task.as_str())) {
+                Some(Record::Task(t)) => t.beneficiary.clone(),
+                _ => None,
+            };
+        ServiceHistory::from_service_records(&volunteers, records, beneficiary_of, today)
+    }
+
     fn signups(&self) -> impl Iterator<Item = &Signup> {
         self.records
             .range("signup/".to_owned()..)
@@ -178,6 +225,23 @@ impl Store for MemoryStore {
 
     fn holds_every_signup(&self) -> bool {
         !self.device_copy
+    }
+
+    fn is_authoritative(&self) -> bool {
+        !self.device_copy
+    }
+
+    fn ledger_lines(&self, account: &str) -> Result<Vec<LedgerLine>, StoreError> {
+        let prefix = ledger_prefix(account);
+        Ok(self
+            .records
+            .range(prefix.clone()..)
+            .take_while(|(k, _)| k.starts_with(&prefix))
+            .filter_map(|(_, r)| match r {
+                Record::Ledger(l) => Some(l.clone()),
+                _ => None,
+            })
+            .collect())
     }
 
     fn next_seq(&mut self) -> Result<u64, StoreError> {

@@ -1,6 +1,10 @@
 //! The mutations' rules on a [`MemoryStore`], as the server and the browser both run them.
 
 use super::visibility::visible;
+
+/// Card codes, co-signing, reviews of hours and the time-bank ledger (issue 7).
+#[cfg(not(target_arch = "wasm32"))]
+mod trust;
 use super::*;
 use crate::matching::fixtures::{at, elder, village, volunteer};
 use crate::model::{
@@ -823,6 +827,8 @@ mod replica {
             reset,
             patch,
             results: Vec::new(),
+            more: None,
+            resumed: None,
         }
     }
 

@@ -55,7 +55,10 @@ fn task_visible(me: &VolunteerId, task: &Task, store: &dyn Store) -> Result<bool
 ///   signed up for, a beneficiary's public part while signed up for one of their open tasks, and
 ///   the private part (address, phone, family contact, health notes) only while confirmed on one;
 ///   their own service records, how full each task they see is, the roster (first names)
-///   of tasks they are signed up for, notices to the village and to tasks they are signed up for.
+///   of tasks they are signed up for, notices to the village and to tasks they are signed up for;
+/// - the lines of their own time-bank account, no one else's;
+/// - never a beneficiary's card code (`card/`), whatever their connection: the code is what
+///   proves a visit, so the one who visits must not be able to read it.
 pub fn visible(actor: &Actor, record: &Record, store: &dyn Store) -> Result<bool, StoreError> {
     let me = match &actor.role {
         Role::Coordinator(_) => return Ok(true),
@@ -88,5 +91,8 @@ pub fn visible(actor: &Actor, record: &Record, store: &dyn Store) -> Result<bool
         Record::BeneficiaryPrivate { beneficiary, .. } => {
             connection(store, me, beneficiary)? == Connection::Confirmed
         }
+        Record::Card(_) => false,
+        // A time-bank account is its holder's business (and the coordinators').
+        Record::Ledger(line) => line.account == me.as_str(),
     })
 }

@@ -123,6 +123,10 @@ impl Principal {
 }
 
 /// Looks a bearer token up (by hash) and records its use. Unknown or revoked: `None`.
+/// How fresh "last used" and "last synced" are kept, in seconds: writing them on every request
+/// would make every sync a write transaction with an fsync.
+pub(crate) const SEEN_RESOLUTION_SECS: i64 = 60;
+
 pub(crate) fn authenticate(
     conn: &Connection,
     token: &str,
@@ -147,8 +151,12 @@ pub(crate) fn authenticate(
     let Some(role) = PrincipalRole::parse(&role) else {
         return Ok(None);
     };
-    conn.prepare_cached("UPDATE tokens SET last_used_at = ?2 WHERE hash = ?1")?
-        .execute(params![hash, now])?;
+    // To the minute: a sync that changes nothing then writes nothing, so it costs no fsync.
+    conn.prepare_cached(
+        "UPDATE tokens SET last_used_at = ?2
+         WHERE hash = ?1 AND (last_used_at IS NULL OR last_used_at <= ?2 - ?3)",
+    )?
+    .execute(params![hash, now, SEEN_RESOLUTION_SECS])?;
     Ok(Some(Principal {
         village_id,
         role,
@@ -585,6 +593,7 @@ impl Storage {
                     lon: 0.0,
                 })
                 .collect(),
+            credit_rate_per_hour: Village::DEFAULT_CREDIT_RATE,
         };
         village
             .validate()

@@ -3,6 +3,9 @@
 
 mod auth;
 mod backup;
+mod figures;
+mod keys;
+mod ledger;
 mod sync;
 mod tx_store;
 
@@ -12,8 +15,9 @@ pub use auth::{
     MAX_NAME_CHARS,
 };
 pub use backup::{backup_database, restore_database, BackupError, CopyReport};
+pub use ledger::StatementError;
 pub use sync::{
-    check_limits, SyncError, MAX_ARG_STRING_CHARS, MAX_CLIENT_ID_CHARS, MAX_COOKIE,
+    check_limits, SyncError, MAX_ARG_STRING_CHARS, MAX_CLIENT_ID_CHARS, MAX_COOKIE, MAX_KEY_CHARS,
     MAX_MUTATIONS_PER_REQUEST, MAX_TOKEN_CHARS,
 };
 
@@ -133,6 +137,27 @@ const MIGRATIONS: &[&str] = &[
     //    unknown: sent once more.
     r#"
     ALTER TABLE client_view ADD COLUMN sent INTEGER;
+    "#,
+    // 5: where a device's paged pull goes on: the `more` of the last answer given to it. A
+    //    request resumes only from exactly that place (with the cookie of that answer); any other
+    //    (a delayed or lost answer applied out of order) gets a reset instead of a gap.
+    r#"
+    ALTER TABLE clients ADD COLUMN resume_after TEXT;
+    ALTER TABLE clients ADD COLUMN resume_since INTEGER;
+    "#,
+    // 6: each village's Ed25519 key for signing its time-bank ledger (`keys.rs`), made on first
+    //    use. The 32-byte secret is stored here in the clear (it must sign unattended, and it
+    //    must travel with the ledger it signed in every backup): back up the whole database,
+    //    and guard the backups like the key, since a copy can sign lines in the village's name.
+    //    `public_key` (base64) is derived from the secret, kept for operators reading the table.
+    r#"
+    CREATE TABLE village_keys (
+        village_id TEXT PRIMARY KEY REFERENCES villages(id),
+        algorithm TEXT NOT NULL CHECK (algorithm = 'ed25519'),
+        secret_key BLOB NOT NULL CHECK (length(secret_key) = 32),
+        public_key TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+    ) STRICT;
     "#,
 ];
 

@@ -10,10 +10,11 @@
 //! holds it unchanged.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use linli_core::sync::protocol::{
-    MutationError, MutationResult, PatchOp, ResultStatus, SyncRequest, SyncResponse, SCHEMA_VERSION,
+    MutationError, MutationResult, PatchOp, PullCursor, ResultStatus, SyncRequest, SyncResponse,
+    MAX_RECORDS_PER_PAGE, SCHEMA_VERSION,
 };
 use linli_core::sync::visibility::visible;
 use linli_core::sync::{
@@ -36,6 +37,8 @@ pub const MAX_CLIENT_ID_CHARS: usize = 64;
 pub const MAX_ARG_STRING_CHARS: usize = 2000;
 /// Largest cookie accepted: the largest integer a JavaScript number holds exactly.
 pub const MAX_COOKIE: u64 = (1 << 53) - 1;
+/// Longest record key a `resume` may name (ours are under 80 characters).
+pub const MAX_KEY_CHARS: usize = 200;
 /// Longest bearer token looked up (ours are 43 characters).
 pub const MAX_TOKEN_CHARS: usize = 256;
 
@@ -52,6 +55,12 @@ pub enum SyncError {
     InvalidCookie(u64),
     #[error("{count} mutations pushed; the limit is {MAX_MUTATIONS_PER_REQUEST} per request")]
     TooManyMutations { count: usize },
+    #[error(
+        "max_records {asked} asked; the limit is 1 to {MAX_RECORDS_PER_PAGE} records per page"
+    )]
+    TooManyRecordsAsked { asked: u32 },
+    #[error("resume is not a place in a pull this server gives out (a key of at most {MAX_KEY_CHARS} characters, since at most the cookie)")]
+    InvalidResume,
     #[error(transparent)]
     Storage(#[from] StorageError),
 }
@@ -82,6 +91,9 @@ pub(crate) fn set_village_version(
 struct ClientRow {
     last_mutation_id: i64,
     cookie: Option<i64>,
+    /// The `more` of the last answer: the only place a paged pull may resume from.
+    resume: Option<PullCursor>,
+    last_seen_at: i64,
 }
 
 /// Finds the client row, creating it for this user on first use; another user's client id is
@@ -92,23 +104,38 @@ fn client_row(
     principal: &Principal,
     now: i64,
 ) -> Result<ClientRow, SyncError> {
-    let row: Option<(String, String, i64, Option<i64>)> = conn
+    let row = conn
         .prepare_cached(
-            "SELECT village_id, user_key, last_mutation_id, cookie FROM clients WHERE client_id = ?1",
+            "SELECT village_id, user_key, last_mutation_id, cookie, resume_after, resume_since,
+                    last_seen_at
+             FROM clients WHERE client_id = ?1",
         )
         .map_err(StorageError::from)?
-        .query_row([client_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .query_row([client_id], |r| {
+            let resume_after: Option<String> = r.get(4)?;
+            let resume_since: Option<i64> = r.get(5)?;
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                ClientRow {
+                    last_mutation_id: r.get(2)?,
+                    cookie: r.get(3)?,
+                    resume: resume_after.map(|after| PullCursor {
+                        after,
+                        since: resume_since.and_then(|v| u64::try_from(v).ok()),
+                    }),
+                    last_seen_at: r.get(6)?,
+                },
+            ))
+        })
         .optional()
         .map_err(StorageError::from)?;
     match row {
-        Some((village, user, last_mutation_id, cookie)) => {
+        Some((village, user, client)) => {
             if village != principal.village_id || user != principal.user_key() {
                 return Err(SyncError::ClientIdInUse(client_id.to_owned()));
             }
-            Ok(ClientRow {
-                last_mutation_id,
-                cookie,
-            })
+            Ok(client)
         }
         None => {
             conn.prepare_cached(
@@ -127,6 +154,8 @@ fn client_row(
             Ok(ClientRow {
                 last_mutation_id: 0,
                 cookie: None,
+                resume: None,
+                last_seen_at: now,
             })
         }
     }
@@ -178,6 +207,22 @@ pub fn check_limits(request: &SyncRequest) -> Result<(), SyncError> {
         return Err(SyncError::TooManyMutations {
             count: request.mutations.len(),
         });
+    }
+    if let Some(asked) = request
+        .max_records
+        .filter(|n| *n == 0 || *n as usize > MAX_RECORDS_PER_PAGE)
+    {
+        return Err(SyncError::TooManyRecordsAsked { asked });
+    }
+    if let Some(resume) = &request.resume {
+        let since_ok = match (resume.since, request.cookie) {
+            (None, _) => true,
+            (Some(since), Some(cookie)) => since <= cookie,
+            (Some(_), None) => false,
+        };
+        if resume.after.chars().count() > MAX_KEY_CHARS || !since_ok {
+            return Err(SyncError::InvalidResume);
+        }
     }
     Ok(())
 }
@@ -301,8 +346,14 @@ impl Storage {
             // Pull.
             let cookie = request.cookie.and_then(|c| i64::try_from(c).ok());
             let incremental = match (cookie, client.cookie) {
+                // The device goes on from exactly the last answer it was given: its cookie and
+                // where its paged pull stopped. Anything else (an answer lost, or applied out of
+                // order) could leave a gap, so it gets a reset.
                 (Some(sent), Some(stored)) => {
-                    sent == stored && sent <= version && request.schema_version == SCHEMA_VERSION
+                    sent == stored
+                        && sent <= version
+                        && request.schema_version == SCHEMA_VERSION
+                        && request.resume == client.resume
                 }
                 _ => false,
             };
@@ -318,18 +369,52 @@ impl Storage {
                 }
                 _ => version,
             };
-            let patch = if let (true, Some(since)) = (incremental, cookie) {
-                pull_since(&store, &tx, &actor, &request.client_id, since)?
-            } else {
-                pull_all(&store, &tx, &actor, Some(&request.client_id))?
+            // What this answer pulls: the rest of a paged pull, the changes since the cookie,
+            // or (a reset) everything, each from its start.
+            let pull = match (incremental, cookie) {
+                (true, Some(since)) => match &request.resume {
+                    Some(resume) => Pull {
+                        base: resume.since.and_then(|s| i64::try_from(s).ok()),
+                        after: resume.after.clone(),
+                        changed_meanwhile: Some(since),
+                    },
+                    None => Pull::from_start(Some(since)),
+                },
+                _ => {
+                    tx.prepare_cached("DELETE FROM client_view WHERE client_id = ?1")
+                        .map_err(StorageError::from)?
+                        .execute([&request.client_id])
+                        .map_err(StorageError::from)?;
+                    Pull::from_start(None)
+                }
             };
-            tx.prepare_cached(
-                "UPDATE clients SET last_mutation_id = ?2, cookie = ?3, last_seen_at = ?4
+            let limit = request.max_records.map_or(usize::MAX, |n| n as usize);
+            let (patch, more) = pull.page(&store, &tx, &actor, Some(&request.client_id), limit)?;
+            // A pull that found nothing new leaves the row as it is (unless "last synced" is
+            // a minute old): the transaction then writes nothing and commits without an fsync.
+            let unchanged = last == client.last_mutation_id
+                && Some(version) == client.cookie
+                && more == client.resume
+                && now - client.last_seen_at < super::auth::SEEN_RESOLUTION_SECS;
+            if !unchanged {
+                tx.prepare_cached(
+                    "UPDATE clients SET last_mutation_id = ?2, cookie = ?3, last_seen_at = ?4,
+                                    resume_after = ?5, resume_since = ?6
                  WHERE client_id = ?1",
-            )
-            .map_err(StorageError::from)?
-            .execute(params![request.client_id, last, version, now])
-            .map_err(StorageError::from)?;
+                )
+                .map_err(StorageError::from)?
+                .execute(params![
+                    request.client_id,
+                    last,
+                    version,
+                    now,
+                    more.as_ref().map(|m| m.after.as_str()),
+                    more.as_ref()
+                        .and_then(|m| m.since)
+                        .and_then(|v| i64::try_from(v).ok()),
+                ])
+                .map_err(StorageError::from)?;
+            }
             drop(store);
             tx.commit().map_err(StorageError::from)?;
             Ok(SyncResponse {
@@ -338,6 +423,8 @@ impl Storage {
                 reset: !incremental,
                 patch,
                 results,
+                more,
+                resumed: request.resume.clone().filter(|_| incremental),
             })
         })
     }
@@ -351,7 +438,7 @@ impl Storage {
         self.with_conn(|conn| {
             let tx = conn.transaction()?;
             let store = TxStore::new(&tx, actor.village.as_str(), i64::MAX);
-            let patch = pull_all(&store, &tx, actor, None)?;
+            let (patch, _) = Pull::from_start(None).page(&store, &tx, actor, None, usize::MAX)?;
             let mut out: Vec<(String, serde_json::Value)> = patch
                 .into_iter()
                 .filter_map(|op| match op {
@@ -463,143 +550,196 @@ fn sort_patch(patch: &mut [PatchOp]) {
     patch.sort_by(|a, b| rank(a).cmp(&rank(b)));
 }
 
-/// A reset: every record `actor` may see. With `client`, its `client_view` is rebuilt to match.
-fn pull_all(
-    store: &TxStore<'_>,
-    conn: &Connection,
-    actor: &Actor,
-    client: Option<&str>,
-) -> Result<Vec<PatchOp>, StorageError> {
-    let view = PullView::new(store);
-    // Volunteers never see other volunteers' profiles, sign-ups or service records: skip
-    // reading those at all.
-    let (me, sql) = match &actor.role {
-        Role::Coordinator(_) => (
-            String::new(),
-            "SELECT key, body FROM records WHERE village_id = ?1 AND deleted = 0 AND ?2 = ''",
-        ),
-        Role::Volunteer(me) => (
-            me.as_str().to_owned(),
-            "SELECT key, body FROM records WHERE village_id = ?1 AND deleted = 0
-               AND NOT (kind = 'volunteer' AND key <> 'volunteer/' || ?2)
-               AND NOT (kind IN ('signup', 'service') AND volunteer_id <> ?2)",
-        ),
-    };
-    let mut stmt = conn.prepare_cached(sql)?;
-    let rows = stmt.query_map(params![actor.village.as_str(), me], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-    })?;
-    let mut patch = Vec::new();
-    let mut digests = Vec::new();
-    for row in rows {
-        let (key, body) = row?;
-        let record = parse_record(&key, &body)?;
-        if visible(actor, &record, &view).map_err(store_fault)? {
-            digests.push(body_digest(&body));
-            patch.push(PatchOp::Put {
-                key,
-                value: serde_json::from_str(&body)?,
-            });
-        }
-    }
-    if let Some(client) = client {
-        conn.prepare_cached("DELETE FROM client_view WHERE client_id = ?1")?
-            .execute([client])?;
-        let mut insert = conn
-            .prepare_cached("INSERT INTO client_view (client_id, key, sent) VALUES (?1, ?2, ?3)")?;
-        for (op, digest) in patch.iter().zip(&digests) {
-            if let PatchOp::Put { key, .. } = op {
-                insert.execute(params![client, key, digest])?;
-            }
-        }
-    }
-    sort_patch(&mut patch);
-    Ok(patch)
+/// One page of a pull, in key order. A pull is the records of its `base` set (every live
+/// record for a reset, or those stamped after a version) from key `after` on; a page after the
+/// first also carries what changed, since the last page's cookie, among the keys already sent.
+/// Each record is decided afresh: put if `actor` may see it and the device does not hold this very
+/// body, deleted from the device if it holds it and may no longer (or it was deleted).
+struct Pull {
+    /// `None`: every live record (a reset); `Some(v)`: records stamped after version `v`.
+    base: Option<i64>,
+    /// Keys up to this one have been sent in earlier pages of this pull.
+    after: String,
+    /// The cookie of the last page: changes to keys up to `after` since then come in this one.
+    changed_meanwhile: Option<i64>,
 }
 
-/// An incremental pull: only records stamped after `since`, each put if visible now, or deleted
-/// from the device if it holds it and may no longer (or it was deleted).
-fn pull_since(
-    store: &TxStore<'_>,
-    conn: &Connection,
-    actor: &Actor,
-    client: &str,
-    since: i64,
-) -> Result<Vec<PatchOp>, StorageError> {
-    let view = PullView::new(store);
-    // Key -> body (`None`: a tombstone).
-    let mut changed: BTreeMap<String, Option<String>> = BTreeMap::new();
-    {
-        // As in `pull_all`, a volunteer's pull skips other volunteers' profiles, sign-ups and
-        // service records, which are never visible to them (so never in their `client_view`
-        // either).
-        let (me, sql) = match &actor.role {
-            Role::Coordinator(_) => (
-                String::new(),
-                "SELECT key, body, deleted FROM records
-                 WHERE village_id = ?1 AND version > ?2 AND ?3 = ''",
-            ),
-            Role::Volunteer(me) => (
-                me.as_str().to_owned(),
-                "SELECT key, body, deleted FROM records
-                 WHERE village_id = ?1 AND version > ?2
-                   AND NOT (kind = 'volunteer' AND key <> 'volunteer/' || ?3)
-                   AND NOT (kind IN ('signup', 'service') AND volunteer_id <> ?3)",
-            ),
-        };
-        let mut stmt = conn.prepare_cached(sql)?;
-        let rows = stmt.query_map(params![actor.village.as_str(), since, me], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, i64>(2)?,
-            ))
-        })?;
-        for row in rows {
-            let (key, body, deleted) = row?;
-            changed.insert(key, (deleted == 0).then_some(body));
+impl Pull {
+    fn from_start(base: Option<i64>) -> Self {
+        Pull {
+            base,
+            after: String::new(),
+            changed_meanwhile: None,
         }
     }
-    let mut held =
-        conn.prepare_cached("SELECT sent FROM client_view WHERE client_id = ?1 AND key = ?2")?;
-    let mut add = conn.prepare_cached(
-        "INSERT INTO client_view (client_id, key, sent) VALUES (?1, ?2, ?3)
-         ON CONFLICT (client_id, key) DO UPDATE SET sent = excluded.sent",
-    )?;
-    let mut remove =
-        conn.prepare_cached("DELETE FROM client_view WHERE client_id = ?1 AND key = ?2")?;
-    let mut patch = Vec::new();
-    for (key, body) in changed {
+
+    /// The page's operations (sorted by kind, then key) and, when `limit` cut it short, where
+    /// the next page resumes. With `client`, its `client_view` is kept in step.
+    fn page(
+        &self,
+        store: &TxStore<'_>,
+        conn: &Connection,
+        actor: &Actor,
+        client: Option<&str>,
+        limit: usize,
+    ) -> Result<(Vec<PatchOp>, Option<PullCursor>), StorageError> {
+        let view = PullView::new(store);
+        // Volunteers never see other volunteers' profiles, sign-ups or service records: skip
+        // reading those at all. `?4 = ''` keeps one statement per shape for coordinators.
+        let (me, volunteer_filter) = match &actor.role {
+            Role::Coordinator(_) => (String::new(), "?4 = ''"),
+            Role::Volunteer(me) => (
+                me.as_str().to_owned(),
+                "NOT (kind = 'volunteer' AND key <> 'volunteer/' || ?4)
+                 AND NOT (kind IN ('signup', 'service') AND volunteer_id <> ?4)",
+            ),
+        };
+        let mut decide = Decide::new(conn, actor, &view, client)?;
+
+        // Changes since the last page among keys already sent: their count is not limited (a
+        // few seconds' worth), so a busy village cannot starve the rest of the pull.
+        if let Some(since) = self.changed_meanwhile {
+            let sql = format!(
+                "SELECT key, body, deleted FROM records
+                 WHERE village_id = ?1 AND version > ?2 AND key <= ?3 AND {volunteer_filter}"
+            );
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let rows = stmt.query_map(
+                params![actor.village.as_str(), since, self.after, me],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, i64>(2)?,
+                    ))
+                },
+            )?;
+            for row in rows {
+                let (key, body, deleted) = row?;
+                decide.record(key, (deleted == 0).then_some(body))?;
+            }
+        }
+
+        // The base set from `after` on, in key order (the primary key's), until the page is full.
+        let sql = match self.base {
+            None => format!(
+                "SELECT key, body, deleted FROM records
+                 WHERE village_id = ?1 AND deleted = 0 AND ?2 IS NULL AND key > ?3
+                   AND {volunteer_filter}
+                 ORDER BY key"
+            ),
+            Some(_) => format!(
+                "SELECT key, body, deleted FROM records
+                 WHERE village_id = ?1 AND version > ?2 AND key > ?3 AND {volunteer_filter}
+                 ORDER BY key"
+            ),
+        };
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let mut rows = stmt.query(params![actor.village.as_str(), self.base, self.after, me])?;
+        let mut more = None;
+        let mut last_read = self.after.clone();
+        while let Some(row) = rows.next()? {
+            if decide.patch.len() >= limit {
+                // Full, and at least one record is left: the next page starts after the last
+                // key read.
+                more = Some(PullCursor {
+                    after: last_read,
+                    since: self.base.map(|v| v as u64),
+                });
+                break;
+            }
+            let (key, body, deleted): (String, String, i64) =
+                (row.get(0)?, row.get(1)?, row.get(2)?);
+            last_read.clone_from(&key);
+            decide.record(key, (deleted == 0).then_some(body))?;
+        }
+        let mut patch = decide.patch;
+        sort_patch(&mut patch);
+        Ok((patch, more))
+    }
+}
+
+/// Decides, record by record, what a pull sends, and keeps `client_view` in step.
+struct Decide<'a, 'v, 'c> {
+    conn: &'a Connection,
+    actor: &'a Actor,
+    view: &'a PullView<'v, 'c>,
+    client: Option<&'a str>,
+    patch: Vec<PatchOp>,
+}
+
+impl<'a, 'v, 'c> Decide<'a, 'v, 'c> {
+    fn new(
+        conn: &'a Connection,
+        actor: &'a Actor,
+        view: &'a PullView<'v, 'c>,
+        client: Option<&'a str>,
+    ) -> Result<Self, StorageError> {
+        Ok(Decide {
+            conn,
+            actor,
+            view,
+            client,
+            patch: Vec::new(),
+        })
+    }
+
+    /// `body: None` is a tombstone.
+    fn record(&mut self, key: String, body: Option<String>) -> Result<(), StorageError> {
         let show = match &body {
-            Some(body) => visible(actor, &parse_record(&key, body)?, &view).map_err(store_fault)?,
+            Some(body) => {
+                visible(self.actor, &parse_record(&key, body)?, self.view).map_err(store_fault)?
+            }
             None => false,
+        };
+        let Some(client) = self.client else {
+            if let (true, Some(body)) = (show, body) {
+                self.patch.push(PatchOp::Put {
+                    key,
+                    value: serde_json::from_str(&body)?,
+                });
+            }
+            return Ok(());
         };
         match (show, body) {
             (true, Some(body)) => {
                 let digest = body_digest(&body);
-                let sent: Option<Option<i64>> = held
+                let sent: Option<Option<i64>> = self
+                    .conn
+                    .prepare_cached(
+                        "SELECT sent FROM client_view WHERE client_id = ?1 AND key = ?2",
+                    )?
                     .query_row(params![client, key], |r| r.get(0))
                     .optional()?;
                 // Re-stamped for visibility only, and the device holds this very body: nothing
                 // to send, nothing to write.
                 if sent == Some(Some(digest)) {
-                    continue;
+                    return Ok(());
                 }
-                add.execute(params![client, key, digest])?;
-                patch.push(PatchOp::Put {
+                self.conn
+                    .prepare_cached(
+                        "INSERT INTO client_view (client_id, key, sent) VALUES (?1, ?2, ?3)
+                         ON CONFLICT (client_id, key) DO UPDATE SET sent = excluded.sent",
+                    )?
+                    .execute(params![client, key, digest])?;
+                self.patch.push(PatchOp::Put {
                     key,
                     value: serde_json::from_str(&body)?,
                 });
             }
             _ => {
-                if remove.execute(params![client, key])? > 0 {
-                    patch.push(PatchOp::Del { key });
+                if self
+                    .conn
+                    .prepare_cached("DELETE FROM client_view WHERE client_id = ?1 AND key = ?2")?
+                    .execute(params![client, key])?
+                    > 0
+                {
+                    self.patch.push(PatchOp::Del { key });
                 }
             }
         }
+        Ok(())
     }
-    sort_patch(&mut patch);
-    Ok(patch)
 }
 
 #[cfg(test)]
@@ -611,23 +751,16 @@ mod tests {
     use super::*;
     use crate::storage::{PrincipalRole, Storage};
 
+    /// A request answered whole (as from an app before paging), unless the test asks for pages.
     fn request(client: &str, cookie: Option<u64>, mutations: Vec<PushedMutation>) -> SyncRequest {
         SyncRequest {
-            client_id: client.into(),
-            schema_version: SCHEMA_VERSION,
-            cookie,
-            mutations,
-            acked_mutation_id: None,
+            max_records: None,
+            ..SyncRequest::new(client, cookie, mutations)
         }
     }
 
     fn pushed(id: u64, mutation: &Mutation) -> PushedMutation {
-        PushedMutation {
-            id,
-            name: mutation.name().into(),
-            args: mutation.args(),
-            client_time: None,
-        }
+        PushedMutation::new(id, mutation, None)
     }
 
     /// A sign-up re-stamps its task so every device re-evaluates it; a device that holds the
@@ -743,5 +876,155 @@ mod tests {
             "{:?}",
             puts(&pulled.patch)
         );
+    }
+
+    /// Syncs `device` with pages of `page` records until its pull is complete, calling `between`
+    /// after each page but the last; returns the answers.
+    fn pull_in_pages(
+        storage: &Storage,
+        token: &str,
+        device: &mut linli_core::sync::Replica,
+        page: u32,
+        mut between: impl FnMut(usize),
+    ) -> Vec<SyncResponse> {
+        let mut answers = Vec::new();
+        loop {
+            let request = SyncRequest {
+                max_records: Some(page),
+                ..device.sync_request()
+            };
+            let answer = storage.sync(token, &request).expect("sync");
+            assert!(
+                answer.patch.len() <= page as usize,
+                "{}",
+                answer.patch.len()
+            );
+            device.apply_response(&answer).expect("apply");
+            answers.push(answer);
+            if !device.catching_up() {
+                return answers;
+            }
+            between(answers.len());
+        }
+    }
+
+    /// A reset and a catch-up, each in pages while another coordinator edits tasks already
+    /// sent and not yet sent: the device ends with exactly what it may see.
+    #[test]
+    fn a_pull_in_pages_ends_with_everything_even_when_records_change_between_pages() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let storage = Storage::open(&dir.path().join("db.sqlite3")).expect("open");
+        let params = DemoParams::village();
+        crate::demo::load(&storage, &params).expect("demo");
+        let demo = generate(&params);
+        let village = demo.village.id.as_str().to_owned();
+        let principal = Principal {
+            village_id: village.clone(),
+            role: PrincipalRole::Coordinator,
+            subject: "c-test".into(),
+        };
+        let reader = storage.issue_token(&principal, "reader").expect("token");
+        let writer = storage.issue_token(&principal, "writer").expect("token");
+        let actor = principal.actor();
+        let mut tasks = demo.tasks.clone();
+        tasks.sort_by(|a, b| a.id.cmp(&b.id));
+        let mut writes = 0;
+        let mut edit = |task: &linli_core::Task, title: &str| {
+            let mut task = task.clone();
+            task.title = title.into();
+            writes += 1;
+            let answer = storage
+                .sync(
+                    &writer,
+                    &request(
+                        "writer",
+                        None,
+                        vec![pushed(writes, &Mutation::UpdateTask { task })],
+                    ),
+                )
+                .expect("edit");
+            assert_eq!(answer.results[0].status, ResultStatus::Applied);
+        };
+
+        let mut device = linli_core::sync::Replica::new("reader");
+        let (first, last) = (&tasks[0], &tasks[tasks.len() - 1]);
+        let answers = pull_in_pages(&storage, &reader, &mut device, 50, |page| {
+            if page == 3 {
+                // `task/` keys sort after the beneficiaries: the first task may not be sent yet
+                // on page 3, so edit after the task pages began too.
+                edit(first, "第一个改了");
+                edit(last, "最后一个改了");
+            }
+            if page == 12 {
+                edit(first, "又改了");
+            }
+        });
+        assert!(answers.len() > 12, "{} pages", answers.len());
+        assert!(answers[0].reset && answers[1..].iter().all(|a| !a.reset));
+        let whole = storage.visible_records(&actor).expect("visible");
+        assert_eq!(device.snapshot, whole);
+        let title = |key: &str| {
+            whole
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v["title"].clone())
+        };
+        assert_eq!(
+            title(&format!("task/{}", first.id.as_str())),
+            Some("又改了".into())
+        );
+
+        // A catch-up of many changes, in pages, reaches the same end.
+        for (i, task) in tasks.iter().enumerate().take(120) {
+            edit(task, &format!("第{i}次"));
+        }
+        let answers = pull_in_pages(&storage, &reader, &mut device, 50, |_| {});
+        assert_eq!(answers.len(), 3, "120 changed tasks in pages of 50");
+        assert!(answers.iter().all(|a| !a.reset));
+        assert_eq!(
+            device.snapshot,
+            storage.visible_records(&actor).expect("visible")
+        );
+    }
+
+    /// A device that applies an older page after a newer one (an answer delayed in the network)
+    /// resumes from the wrong place: the server answers with a reset, never with a gap.
+    #[test]
+    fn resuming_from_anywhere_but_the_last_answer_gets_a_reset() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let storage = Storage::open(&dir.path().join("db.sqlite3")).expect("open");
+        let params = DemoParams::village();
+        crate::demo::load(&storage, &params).expect("demo");
+        let village = generate(&params).village.id.as_str().to_owned();
+        let token = storage
+            .issue_token(
+                &Principal {
+                    village_id: village,
+                    role: PrincipalRole::Coordinator,
+                    subject: "c-test".into(),
+                },
+                "reader",
+            )
+            .expect("token");
+        let paged = |cookie: Option<u64>, resume: Option<PullCursor>| SyncRequest {
+            max_records: Some(20),
+            resume,
+            ..request("reader", cookie, vec![])
+        };
+        let first = storage.sync(&token, &paged(None, None)).expect("page 1");
+        let second = storage
+            .sync(&token, &paged(Some(first.cookie), first.more.clone()))
+            .expect("page 2");
+        assert!(!second.reset && second.more.is_some());
+        // Page 1's place again, though page 2 was given out.
+        let again = storage
+            .sync(&token, &paged(Some(first.cookie), first.more.clone()))
+            .expect("stale resume");
+        assert!(again.reset, "a stale resume must restart the pull");
+        // And a request without the resume it was given.
+        let without = storage
+            .sync(&token, &paged(Some(again.cookie), None))
+            .expect("no resume");
+        assert!(without.reset);
     }
 }

@@ -9,12 +9,21 @@
 //!
 //! A sign-up also changes who may see its task's `roster/`: that needs no touch because every
 //! sign-up change rewrites the roster (`seat_changed` in core's `apply`).
+//!
+//! Time-bank ledger lines (`ledger/<account>/<seq>`) are sealed as they are written: `at` is the
+//! server's clock, `prev` the chain hash of the account's previous line, and `signature` the
+//! village key's (`storage/keys.rs`). They are append-only: writing over or deleting one is a
+//! store failure, never a silent change.
 
 use std::collections::BTreeSet;
 
+use linli_core::ledger::LedgerLine;
 use linli_core::sync::{Record, RecordKind, Signup, Store, StoreError};
-use linli_core::{BeneficiaryId, TaskId, Village, VolunteerId};
+use linli_core::{BeneficiaryId, ServiceRecord, TaskId, Village, VolunteerId};
 use rusqlite::{params, Connection, OptionalExtension};
+
+use super::keys::village_key;
+use crate::signing::{sign_line, VillageKey};
 
 pub(crate) struct TxStore<'c> {
     conn: &'c Connection,
@@ -25,6 +34,8 @@ pub(crate) struct TxStore<'c> {
     changed: BTreeSet<String>,
     /// The server's clock for this request, recorded beside a phone's check-in time.
     clock: Option<i64>,
+    /// The village's ledger key, read (or made) at the first line this transaction signs.
+    key: Option<VillageKey>,
 }
 
 fn fault(e: impl std::fmt::Display) -> StoreError {
@@ -44,7 +55,75 @@ impl<'c> TxStore<'c> {
             stamp,
             changed: BTreeSet::new(),
             clock: None,
+            key: None,
         }
+    }
+
+    /// A ledger line as it is stored: after the account's previous line (its `prev` that line's
+    /// chain hash), stamped with the server's clock, signed with the village key. Core wrote it
+    /// with the seq it found; anything but "the next line of the account" is refused, so a line
+    /// can never be overwritten or leave a gap.
+    fn seal(&mut self, mut line: LedgerLine) -> Result<LedgerLine, StoreError> {
+        let key = format!("ledger/{}/{:08}", line.account, line.seq);
+        let exists: bool = self
+            .conn
+            .prepare_cached("SELECT 1 FROM records WHERE village_id = ?1 AND key = ?2")
+            .and_then(|mut s| {
+                s.query_row(params![self.village, key], |_| Ok(()))
+                    .optional()
+            })
+            .map_err(fault)?
+            .is_some();
+        if exists {
+            return Err(StoreError(format!(
+                "ledger lines are append-only: {key} exists"
+            )));
+        }
+        let previous = match line.seq {
+            0 => return Err(StoreError("a ledger line's seq starts at 1".into())),
+            1 => None,
+            seq => match self.get(&format!("ledger/{}/{:08}", line.account, seq - 1))? {
+                Some(Record::Ledger(previous)) => Some(previous),
+                _ => {
+                    return Err(StoreError(format!(
+                        "ledger line {key} would leave a gap in its account"
+                    )))
+                }
+            },
+        };
+        line.chain_after(previous.as_ref());
+        if let Some(now) = self.clock {
+            line.at = now;
+        }
+        if self.key.is_none() {
+            self.key = Some(village_key(self.conn, &self.village).map_err(fault)?);
+        }
+        if let Some(village_key) = &self.key {
+            sign_line(village_key, &mut line);
+        }
+        Ok(line)
+    }
+
+    /// Logs a record that has just been locked by its last allowed wrong card code: someone
+    /// may be guessing a beneficiary's code. Never logs a code.
+    fn warn_if_locked(&self, record: &ServiceRecord) -> Result<(), StoreError> {
+        if !record.confirmation_locked() {
+            return Ok(());
+        }
+        let key = linli_core::sync::service_key(&record.task, &record.volunteer);
+        let was_locked =
+            matches!(self.get(&key)?, Some(Record::Service(old)) if old.confirmation_locked());
+        if !was_locked {
+            tracing::warn!(
+                village = %self.village,
+                task = %record.task,
+                volunteer = %record.volunteer,
+                wrong_codes = record.wrong_codes,
+                "a service record is locked after too many wrong card codes (someone guessing?): \
+                 a coordinator must confirm, dispute or re-open it"
+            );
+        }
+        Ok(())
     }
 
     /// Gives mutations the server's clock (Unix seconds) as of this request.
@@ -160,6 +239,14 @@ impl Store for TxStore<'_> {
     }
 
     fn put(&mut self, record: Record) -> Result<(), StoreError> {
+        let record = match record {
+            Record::Ledger(line) => Record::Ledger(self.seal(line)?),
+            Record::Service(service) => {
+                self.warn_if_locked(&service)?;
+                Record::Service(service)
+            }
+            other => other,
+        };
         let key = record.key();
         let kind = record.kind();
         if kind == RecordKind::Task {
@@ -176,6 +263,8 @@ impl Store for TxStore<'_> {
                 Some(s.task.as_str().to_owned()),
                 Some(s.volunteer.as_str().to_owned()),
             ),
+            // The account's holder, so a volunteer's pull could skip other accounts' lines.
+            Record::Ledger(l) => (None, Some(l.account.clone())),
             // A task's notices follow its sign-ups' visibility: found by the task column.
             Record::Message(linli_core::Message {
                 audience: linli_core::Audience::Task { task },
@@ -222,6 +311,11 @@ impl Store for TxStore<'_> {
         let Some(old) = self.get(key)? else {
             return Ok(());
         };
+        if let Record::Ledger(_) = old {
+            return Err(StoreError(format!(
+                "ledger lines are append-only: {key} cannot be deleted"
+            )));
+        }
         if let Record::Task(_) = &old {
             self.touch_old_task(key)?;
         }
@@ -269,6 +363,39 @@ impl Store for TxStore<'_> {
         true
     }
 
+    fn is_authoritative(&self) -> bool {
+        true
+    }
+
+    /// One index range over the primary key: the account's lines in seq order (the seq is
+    /// zero-padded in the key).
+    fn ledger_lines(&self, account: &str) -> Result<Vec<LedgerLine>, StoreError> {
+        let from = format!("ledger/{account}/");
+        // '0' follows '/': every key with the prefix sorts below this one.
+        let to = format!("ledger/{account}0");
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT key, body FROM records
+                 WHERE village_id = ?1 AND key >= ?2 AND key < ?3 AND deleted = 0
+                 ORDER BY key",
+            )
+            .map_err(fault)?;
+        let rows = stmt
+            .query_map(params![self.village, from, to], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })
+            .map_err(fault)?;
+        let mut lines = Vec::new();
+        for row in rows {
+            let (key, body) = row.map_err(fault)?;
+            if let Record::Ledger(line) = parse(&key, &body)? {
+                lines.push(line);
+            }
+        }
+        Ok(lines)
+    }
+
     fn next_seq(&mut self) -> Result<u64, StoreError> {
         let seq: i64 = self
             .conn
@@ -287,5 +414,63 @@ impl Store for TxStore<'_> {
                 _ => None,
             },
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use linli_core::ledger::{LedgerEntry, LedgerLine};
+    use linli_core::sync::{Record, Store};
+
+    use super::TxStore;
+    use crate::storage::{Storage, StorageError, VillageRow};
+
+    fn line(seq: u64, amount: i64) -> LedgerLine {
+        LedgerLine {
+            account: "v-0001".into(),
+            seq,
+            at: 0,
+            amount,
+            entry: LedgerEntry::Redeem { what: "x".into() },
+            by: "v-0001".into(),
+            reason: String::new(),
+            prev: "left by the phone".into(),
+            signature: None,
+        }
+    }
+
+    #[test]
+    fn ledger_lines_are_chained_signed_stamped_and_never_rewritten() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let storage = Storage::open(&dir.path().join("db.sqlite3")).expect("open");
+        let village = VillageRow {
+            id: "vil-1".into(),
+            name: "村".into(),
+            time_zone: "Asia/Shanghai".into(),
+            utc_offset_minutes: 480,
+        };
+        storage.create_village(&village, &[]).expect("village");
+        storage
+            .with_conn(|conn| {
+                let tx = conn.transaction()?;
+                let mut store = TxStore::new(&tx, "vil-1", 2).with_clock(1_800_000_000);
+                store.put(Record::Ledger(line(1, -5))).expect("first");
+                store.put(Record::Ledger(line(2, -7))).expect("second");
+                let lines = store.ledger_lines("v-0001").expect("lines");
+                assert_eq!(lines.len(), 2);
+                assert_eq!(lines[0].prev, "", "the phone's prev is replaced");
+                assert_eq!(lines[1].prev, lines[0].chain_hash());
+                assert!(lines
+                    .iter()
+                    .all(|l| l.signature.is_some() && l.at == 1_800_000_000));
+                // Not over an existing line, not past a gap, never deleted.
+                assert!(store.put(Record::Ledger(line(2, -1))).is_err());
+                assert!(store.put(Record::Ledger(line(4, -1))).is_err());
+                assert!(store.delete("ledger/v-0001/00000001").is_err());
+                assert_eq!(store.ledger_lines("v-0001").expect("lines"), lines);
+                assert!(store.ledger_lines("v-000").expect("lines").is_empty());
+                Ok::<_, StorageError>(())
+            })
+            .expect("transaction");
     }
 }

@@ -19,9 +19,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use linli_core::rng::SplitMix64;
-use linli_core::sync::protocol::{
-    JoinResponse, PatchOp, ResultStatus, SyncRequest, SyncResponse, SCHEMA_VERSION,
-};
+use linli_core::sync::protocol::{JoinResponse, ResultStatus, SyncRequest, SyncResponse};
 use linli_core::sync::{Actor, Mutation, PendingMutation, Replica, Role};
 use linli_core::{NaiveDate, Task, TaskId, TaskKind, VillageId, Volunteer, VolunteerId};
 use serde_json::{json, Value};
@@ -208,29 +206,29 @@ pub async fn full_pull_with_cookie(
     token: &str,
     client_id: &str,
 ) -> (u64, BTreeMap<String, Value>) {
-    let request = SyncRequest {
-        client_id: client_id.to_owned(),
-        schema_version: SCHEMA_VERSION,
-        cookie: None,
-        mutations: Vec::new(),
-        acked_mutation_id: None,
-    };
-    let body = serde_json::to_value(&request).expect("encode");
-    let (status, body) = post(http, base, "/api/v1/sync", Some(token), &body)
-        .await
-        .expect("full pull");
-    assert_eq!(status, 200, "{body}");
-    let response: SyncResponse = serde_json::from_str(&body).expect("sync response");
-    assert!(response.reset, "a pull without a cookie is a reset");
-    let records = response
-        .patch
-        .into_iter()
-        .filter_map(|op| match op {
-            PatchOp::Put { key, value } => Some((key, value)),
-            PatchOp::Del { .. } => None,
-        })
-        .collect();
-    (response.cookie, records)
+    // Page by page, as the app does: the first answer is a reset, the rest follow `more`.
+    let mut device = Replica::new(client_id);
+    let mut pages = 0;
+    loop {
+        let body = serde_json::to_value(device.sync_request()).expect("encode");
+        let (status, body) = post(http, base, "/api/v1/sync", Some(token), &body)
+            .await
+            .expect("full pull");
+        assert_eq!(status, 200, "{body}");
+        let response: SyncResponse = serde_json::from_str(&body).expect("sync response");
+        assert_eq!(
+            response.reset,
+            pages == 0,
+            "only the first page of a pull without a cookie is a reset"
+        );
+        device.apply_response(&response).expect("apply a page");
+        pages += 1;
+        if !device.catching_up() {
+            break;
+        }
+    }
+    let cookie = device.cookie.expect("a cookie");
+    (cookie, device.snapshot.into_iter().collect())
 }
 
 /// `max_hours_per_week` set by the update with mutation id `id`: 20..=80, so every sign-up
@@ -425,14 +423,21 @@ impl Device {
         }
     }
 
-    /// One sync as the app makes it: push the oldest pending mutations, pull, apply.
+    /// One sync as the app makes it: push the oldest pending mutations, pull, apply; and, when
+    /// the pull came in pages, the next pages at once. Returns the first answer (the one with
+    /// the push's results).
     pub async fn sync(
         &mut self,
         http: &reqwest::Client,
         base: &str,
     ) -> Result<SyncResponse, SyncFailure> {
         let request = self.replica.sync_request();
-        self.send(http, base, request).await
+        let first = self.send(http, base, request).await?;
+        while self.replica.catching_up() {
+            let request = self.replica.sync_request();
+            self.send(http, base, request).await?;
+        }
+        Ok(first)
     }
 
     /// A sync that pushes nothing: its `last_mutation_id` is what the server has processed.
@@ -498,14 +503,15 @@ impl Device {
         Ok(response)
     }
 
-    /// Syncs until the queue is empty (and once more to pull the last changes).
+    /// Syncs until the queue is empty (and once more to pull the last changes), and every page
+    /// of the pull is in.
     pub async fn settle(&mut self, http: &reqwest::Client, base: &str) {
         for _ in 0..50 {
             let done = self.replica.pending.is_empty();
             if let Err(e) = self.sync(http, base).await {
                 panic!("{}: sync failed: {e:?}", self.replica.client_id);
             }
-            if done {
+            if done && !self.replica.catching_up() {
                 return;
             }
         }
