@@ -208,6 +208,26 @@ pub async fn figures(
     .await
 }
 
+/// The time-bank statement of `account`, signed line by line by the village's key (a volunteer
+/// may fetch only their own; needs a connection). Kept as JSON: it is saved as the server sent
+/// it, for `linli-server verify`.
+pub async fn statement(token: &str, account: &str) -> Result<serde_json::Value, ApiFailure> {
+    let path = format!(
+        "/api/v1/ledger/{}/statement",
+        String::from(js_sys::encode_uri_component(account))
+    );
+    with_deadline(
+        |signal| {
+            Ok(Request::get(&path)
+                .abort_signal(signal)
+                .header("Authorization", &format!("Bearer {token}")))
+        },
+        async |response| read(response).await,
+        None,
+    )
+    .await
+}
+
 pub async fn sync(token: &str, request: &SyncRequest) -> Result<SyncResponse, ApiFailure> {
     post("/api/v1/sync", Some(token), request).await
 }

@@ -8,9 +8,11 @@ use crate::components::notices::Notices;
 use crate::components::top_bar::TopBar;
 use crate::components::update_banner::UpdateBanner;
 use crate::i18n::{Lang, Msg};
+use crate::pages::approvals::Approvals;
 use crate::pages::beneficiaries::Beneficiaries;
 use crate::pages::board::BoardPage;
 use crate::pages::coordinator::{Coordinator, CoordinatorTask};
+use crate::pages::credits::Credits;
 use crate::pages::devices::Devices;
 use crate::pages::figures::Figures;
 use crate::pages::new_task::{NewCampaign, NewTask};
@@ -129,10 +131,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/volunteer/schedule") view=Schedule/>
                     <Route path=path!("/volunteer/task/:id") view=VolunteerTask/>
                     <Route path=path!("/volunteer/service") view=Service/>
+                    <Route path=path!("/volunteer/credits") view=Credits/>
                     <Route path=path!("/coordinator") view=Coordinator/>
                     <Route path=path!("/coordinator/task/:id") view=CoordinatorTask/>
                     <Route path=path!("/coordinator/beneficiaries") view=Beneficiaries/>
                     <Route path=path!("/coordinator/plan") view=Plan/>
+                    <Route path=path!("/coordinator/approvals") view=Approvals/>
                     <Route path=path!("/coordinator/board") view=BoardPage/>
                     <Route path=path!("/coordinator/devices") view=Devices/>
                     <Route path=path!("/coordinator/new-task") view=NewTask/>

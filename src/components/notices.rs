@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use linli_core::sync::RejectCode;
 
 use crate::app::{tr, Shell};
-use crate::i18n::{repaired_notice, waitlisted_notice, Lang, Msg};
+use crate::i18n::{repaired_notice, waitlisted_notice, wrong_code_text, Lang, Msg};
 use crate::sync::{MutateError, Notice, SyncEngine};
 
 /// The user-facing text of a refusal code.
@@ -49,6 +49,8 @@ fn notice_text(lang: Lang, notice: &Notice) -> String {
         Notice::StorageFull => Msg::NoticeStorageFull.text(lang).to_owned(),
         Notice::Repaired { kept } => repaired_notice(lang, *kept),
         Notice::SignedOut => Msg::NoticeSignedOut.text(lang).to_owned(),
+        Notice::WrongCardCode { tries_left } => wrong_code_text(lang, *tries_left),
+        Notice::CardCodeLocked => Msg::ConfirmLocked.text(lang).to_owned(),
     }
 }
 

@@ -1,18 +1,23 @@
 //! The coordinator's register of the people the village serves: search and filter by village
-//! group and situation, register someone new, and the spreadsheet (CSV) in and out.
+//! group and situation, register someone new, and the spreadsheet (CSV) in and out. Each person
+//! may have a card with a 6-digit code that volunteers enter to confirm a visit: issued here
+//! (from the browser's cryptographic random numbers) and printed as a small card.
+
+use std::collections::HashMap;
 
 use leptos::prelude::*;
 use linli_core::beneficiary_csv::{self, ImportReport};
 use linli_core::model::{
     Beneficiary, BeneficiaryFlags, BeneficiaryId, BeneficiaryPreferences, BeneficiaryPrivate,
-    Gender, Language, LanguagePreference, PreferenceStrength, TaskKind, Village, VillageGroupId,
+    CardCode, Gender, Language, LanguagePreference, PreferenceStrength, TaskKind, Village,
+    VillageGroupId,
 };
 use linli_core::sync::{MemoryStore, Mutation, Record};
 use wasm_bindgen::JsCast;
 
 use crate::app::{tr, Shell};
 use crate::components::notices::mutate_error_text;
-use crate::i18n::{import_summary, rejected_line, Lang, Msg};
+use crate::i18n::{colon, import_summary, rejected_line, Lang, Msg};
 use crate::pages::coordinator::{new_id, CoordinatorNav, CoordinatorOnly};
 use crate::sync::SyncEngine;
 
@@ -152,6 +157,52 @@ pub fn matching<'a>(
 /// How many rows the list shows; the search narrows it down.
 const SHOWN: usize = 100;
 
+/// Every beneficiary's card in this copy, by beneficiary (a coordinator's copy holds them all).
+pub fn cards(view: &MemoryStore) -> HashMap<BeneficiaryId, CardCode> {
+    view.records()
+        .filter(|(key, _)| key.starts_with("card/"))
+        .filter_map(|(_, r)| match r {
+            Record::Card(card) => Some((card.beneficiary.clone(), card.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Random 32-bit numbers at or above this would make low codes a little likelier (2^32 is not
+/// a multiple of a million): they are drawn again.
+const UNBIASED_LIMIT: u32 = 4_294_000_000;
+
+/// Six digits (leading zeros kept) from four random bytes, or `None` when they must be drawn
+/// again (see [`UNBIASED_LIMIT`]).
+pub fn card_code_from(bytes: [u8; 4]) -> Option<String> {
+    let n = u32::from_le_bytes(bytes);
+    (n < UNBIASED_LIMIT).then(|| format!("{:06}", n % 1_000_000))
+}
+
+/// A new code from `draw` (four random bytes each time), never the card's current one, so a new
+/// card always makes the old one stop working. `None` if `draw` fails or keeps missing.
+pub fn fresh_code(
+    current: Option<&str>,
+    mut draw: impl FnMut() -> Option<[u8; 4]>,
+) -> Option<String> {
+    // Each draw is refused with a chance below 1 in 4,000: 16 draws never all miss in practice.
+    (0..16)
+        .filter_map(|_| draw().map(card_code_from))
+        .flatten()
+        .find(|code| Some(code.as_str()) != current)
+}
+
+/// A new card code from the browser's cryptographic random numbers (never `Math.random`: a
+/// guessable code would let anyone confirm a visit).
+fn new_card_code(current: Option<&str>) -> Option<String> {
+    let crypto = window().crypto().ok()?;
+    fresh_code(current, || {
+        let mut bytes = [0u8; 4];
+        crypto.get_random_values_with_u8_array(&mut bytes).ok()?;
+        Some(bytes)
+    })
+}
+
 #[component]
 pub fn Beneficiaries() -> impl IntoView {
     view! { <CoordinatorOnly><Register/></CoordinatorOnly> }
@@ -168,6 +219,10 @@ fn Register() -> impl IntoView {
     let village_memo = Memo::new(move |_| engine.view.with(village));
     let report = RwSignal::new(None::<ImportReport>);
     let import_error = RwSignal::new(None::<String>);
+    let card_memo = Memo::new(move |_| engine.view.with(cards));
+    // Whose card is open in the card panel.
+    let card_of = RwSignal::new(None::<BeneficiaryId>);
+    let page = NodeRef::<leptos::html::Section>::new();
 
     let export = move |_| {
         let (Some(village), list) = (village_memo.get_untracked(), all.get_untracked()) else {
@@ -244,6 +299,7 @@ fn Register() -> impl IntoView {
             return view! { <p class="empty">{tr(Msg::NoBeneficiaries)}</p> }.into_any();
         }
         let village = village_memo.get();
+        let codes = card_memo.get();
         view! {
             <table class="register" data-testid="beneficiary-list">
                 <thead><tr>
@@ -251,18 +307,33 @@ fn Register() -> impl IntoView {
                     <th scope="col">{tr(Msg::FilterGroup)}</th>
                     <th scope="col">{tr(Msg::FilterFlag)}</th>
                     <th scope="col">{tr(Msg::Needs)}</th>
+                    <th scope="col">{tr(Msg::CardCodeColumn)}</th>
                 </tr></thead>
                 <tbody>
                     {shown.into_iter().map(|b| {
                         let group_name = village.as_ref().and_then(|v| v.group(&b.group)).map(|g| g.name.clone()).unwrap_or_default();
                         let flags = b.flags.clone();
                         let needs = b.needs.clone();
+                        let code = codes.get(&b.id).map(|c| c.code.clone());
+                        let id = b.id.clone();
+                        let name = b.name.clone();
                         view! {
                             <tr data-testid=format!("beneficiary-{}", b.id.as_str())>
                                 <td data-user-text="">{b.name.clone()}</td>
                                 <td data-user-text="">{group_name}</td>
                                 <td>{move || Situation::ALL.into_iter().filter(|s| s.of(&flags)).map(|s| s.label().text(lang.get())).collect::<Vec<_>>().join(" · ")}</td>
                                 <td>{move || needs.iter().map(|k| if lang.get() == Lang::Zh { k.label_zh() } else { k.label_en() }).collect::<Vec<_>>().join(" · ")}</td>
+                                <td class="card-cell">
+                                    {match code {
+                                        Some(code) => view! { <span class="card-code" data-testid="card-code-cell">{code}</span> }.into_any(),
+                                        None => view! { <span class="note" data-testid="card-code-cell">{tr(Msg::NoCardYet)}</span> }.into_any(),
+                                    }}
+                                    " "
+                                    <button type="button" class="secondary" data-testid="open-card" on:click=move |_| card_of.set(Some(id.clone()))>
+                                        {tr(Msg::ManageCard)}
+                                        <span class="visually-hidden" data-user-text="">" " {name}</span>
+                                    </button>
+                                </td>
                             </tr>
                         }
                     }).collect_view()}
@@ -273,7 +344,7 @@ fn Register() -> impl IntoView {
     };
 
     view! {
-        <section class="area coordinator wide">
+        <section class="area coordinator wide" node_ref=page>
             <CoordinatorNav/>
             <h1>{tr(Msg::BeneficiariesTitle)}</h1>
             <div class="filters">
@@ -301,6 +372,11 @@ fn Register() -> impl IntoView {
                     </select>
                 </label>
             </div>
+            // Drawn again only when another person's card is opened, so the question "issue a
+            // new code?" stays while data syncs.
+            {move || card_of.get().map(|id| view! {
+                <CardPanel id=id open=card_of people=all cards=card_memo village=village_memo page=page/>
+            })}
             {list}
             <div class="actions">
                 <button type="button" class="secondary" data-testid="export-csv" on:click=export>{tr(Msg::ExportCsv)}</button>
@@ -328,6 +404,142 @@ fn Register() -> impl IntoView {
             })}
             <NewBeneficiary village=village_memo/>
         </section>
+    }
+}
+
+/// One person's card: the current code, a new one, and the card to print.
+#[component]
+fn CardPanel(
+    id: BeneficiaryId,
+    open: RwSignal<Option<BeneficiaryId>>,
+    people: Memo<Vec<Beneficiary>>,
+    cards: Memo<HashMap<BeneficiaryId, CardCode>>,
+    village: Memo<Option<Village>>,
+    /// The page's section: marked while printing so that only the card is printed.
+    page: NodeRef<leptos::html::Section>,
+) -> impl IntoView {
+    let engine = expect_context::<SyncEngine>();
+    let lang = expect_context::<Shell>().lang;
+    let asking = RwSignal::new(false);
+    let message = RwSignal::new(None::<String>);
+    let heading = NodeRef::<leptos::html::H2>::new();
+    // Opening the panel moves focus (and the screen) to it: it is above the list.
+    Effect::new(move |_| {
+        if let Some(h) = heading.get() {
+            let _ = h.focus();
+        }
+    });
+    let name = {
+        let id = id.clone();
+        Memo::new(move |_| {
+            people.with(|list| list.iter().find(|b| b.id == id).map(|b| b.name.clone()))
+        })
+    };
+    let code = {
+        let id = id.clone();
+        Memo::new(move |_| cards.with(|c| c.get(&id).map(|card| card.code.clone())))
+    };
+    // A code reaches the server at the next sync; until then it is this device's only.
+    let synced = {
+        let id = id.clone();
+        Memo::new(move |_| cards.with(|c| c.get(&id).is_some_and(|card| card.issued.is_some())))
+    };
+    let issue = move || {
+        asking.set(false);
+        let lang = lang.get_untracked();
+        let Some(new_code) = new_card_code(code.get_untracked().as_deref()) else {
+            message.set(Some(Msg::CardRandomUnavailable.text(lang).to_owned()));
+            return;
+        };
+        message.set(Some(
+            match engine.mutate(Mutation::SetCardCode {
+                beneficiary: id.clone(),
+                code: new_code,
+            }) {
+                Ok(_) => Msg::CardCodeIssued.text(lang).to_owned(),
+                Err(err) => mutate_error_text(lang, &err),
+            },
+        ));
+    };
+    let issue_now = issue.clone();
+    // A person with a card is asked first: the old card stops working.
+    let ask = move |_| {
+        message.set(None);
+        if code.get_untracked().is_some() {
+            asking.set(true);
+        } else {
+            issue_now();
+        }
+    };
+    let print = move |_| {
+        // Marked on the element itself, not through a signal: the mark must be there when the
+        // browser lays the page out for printing, which happens inside `print()`.
+        let section = page.get_untracked();
+        if let Some(section) = &section {
+            let _ = section.set_attribute("data-printing", "card");
+        }
+        if let Err(err) = window().print() {
+            leptos::logging::warn!("print failed: {err:?}");
+        }
+        if let Some(section) = &section {
+            let _ = section.remove_attribute("data-printing");
+        }
+    };
+    view! {
+        <div class="card-panel" data-testid="card-panel">
+            <h2 tabindex="-1" node_ref=heading>
+                {tr(Msg::CardTitle)} " · " <span data-user-text="">{move || name.get()}</span>
+            </h2>
+            <p>
+                <span>{tr(Msg::CardCodeCaption)} {move || colon(lang.get())}</span>
+                {move || match code.get() {
+                    Some(code) => view! { <strong class="card-code" data-testid="card-code">{code}</strong> }.into_any(),
+                    None => view! { <span class="note" data-testid="card-code-none">{tr(Msg::NoCardYet)}</span> }.into_any(),
+                }}
+                {move || (code.with(Option::is_some) && !synced.get()).then(|| view! {
+                    " " <span class="badge" data-state="pending">{tr(Msg::NotYetSynced)}</span>
+                })}
+            </p>
+            <div class="actions">
+                <button type="button" class="primary" data-testid="issue-code" on:click=ask>
+                    {move || if code.with(Option::is_some) { tr(Msg::IssueNewCardCode)() } else { tr(Msg::IssueCardCode)() }}
+                </button>
+                <button type="button" class="secondary" data-testid="print-card" disabled=move || code.with(Option::is_none) on:click=print>
+                    {tr(Msg::PrintCard)}
+                </button>
+                <button type="button" class="secondary" data-testid="close-card" on:click=move |_| open.set(None)>
+                    {tr(Msg::CloseCard)}
+                </button>
+            </div>
+            {move || asking.get().then(|| {
+                let issue = issue.clone();
+                view! {
+                    <div class="confirm-step" role="group" aria-labelledby="new-code-warning">
+                        <p class="warning" id="new-code-warning" data-testid="new-code-warning">{tr(Msg::NewCodeWarning)}</p>
+                        <div class="actions">
+                            <button type="button" class="primary" data-testid="issue-code-confirm" on:click=move |_| issue()>{tr(Msg::IssueNewCodeYes)}</button>
+                            <button type="button" class="secondary" data-testid="issue-code-cancel" on:click=move |_| asking.set(false)>{tr(Msg::CancelAction)}</button>
+                        </div>
+                    </div>
+                }
+            })}
+            <p class="form-status" role="status" data-testid="card-message">{move || message.get()}</p>
+            {move || code.get().map(|code| view! {
+                <div class="card-sheet" data-testid="card-sheet">
+                    <p class="card-sheet-title">{tr(Msg::CardTitle)}</p>
+                    <p>
+                        <span>{tr(Msg::VillageLabel)} {move || colon(lang.get())}</span>
+                        <span data-user-text="">{move || village.with(|v| v.as_ref().map(|v| v.name.clone()))}</span>
+                    </p>
+                    <p>
+                        <span>{tr(Msg::NameLabel)} {move || colon(lang.get())}</span>
+                        <span data-user-text="">{move || name.get()}</span>
+                    </p>
+                    <p class="card-sheet-code" data-testid="card-sheet-code">{code}</p>
+                    <p class="card-sheet-purpose">{tr(Msg::CardPurpose)}</p>
+                </div>
+            })}
+        </div>
     }
 }
 
@@ -500,5 +712,62 @@ mod tests {
         let by_name = matching(&list, &name, None, None);
         assert!(by_name.iter().any(|b| b.id == list[0].id));
         assert!(by_name.iter().all(|b| b.name.contains(&name)));
+    }
+
+    #[test]
+    fn card_codes_are_six_digits_without_bias_and_never_the_old_one() {
+        assert_eq!(card_code_from([0, 0, 0, 0]).as_deref(), Some("000000"));
+        assert_eq!(
+            card_code_from(123_456u32.to_le_bytes()).as_deref(),
+            Some("123456")
+        );
+        assert_eq!(
+            card_code_from((UNBIASED_LIMIT - 1).to_le_bytes()).as_deref(),
+            Some("999999")
+        );
+        // The top sliver of 32-bit numbers is drawn again rather than folded onto low codes.
+        assert_eq!(card_code_from(UNBIASED_LIMIT.to_le_bytes()), None);
+        assert_eq!(card_code_from(u32::MAX.to_le_bytes()), None);
+        assert_eq!(UNBIASED_LIMIT % 1_000_000, 0);
+        assert!(u64::from(UNBIASED_LIMIT) + 1_000_000 > 1 << 32);
+
+        // A redraw, then the current code again, then a new one.
+        let mut draws = vec![u32::MAX, 42, 43].into_iter();
+        let code = fresh_code(Some("000042"), || draws.next().map(u32::to_le_bytes));
+        assert_eq!(code.as_deref(), Some("000043"));
+        assert!(code.as_deref().is_some_and(linli_core::model::is_card_code));
+        // No random numbers at all: no code (never a made-up one).
+        assert_eq!(fresh_code(None, || None), None);
+    }
+
+    #[test]
+    fn a_card_issued_by_the_coordinator_is_in_the_register_s_cards() {
+        use linli_core::sync::{apply, Actor, Role};
+        let demo = generate(&DemoParams::village());
+        let mut view = MemoryStore::new();
+        view.insert(Record::Village(demo.village.clone()));
+        for b in &demo.beneficiaries[..2] {
+            for r in Record::from_beneficiary(b) {
+                view.insert(r);
+            }
+        }
+        let actor = Actor {
+            village: demo.village.id.clone(),
+            role: Role::Coordinator("c-1".into()),
+        };
+        let first = demo.beneficiaries[0].id.clone();
+        assert!(cards(&view).is_empty());
+        apply(
+            &Mutation::SetCardCode {
+                beneficiary: first.clone(),
+                code: "012345".into(),
+            },
+            &actor,
+            &mut view,
+        )
+        .expect("issued");
+        let all = cards(&view);
+        assert_eq!(all.len(), 1);
+        assert_eq!(all[&first].code, "012345");
     }
 }

@@ -4,7 +4,10 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
-use linli_core::model::{ClockReading, ServiceRecord, Task, TaskId, Volunteer, VolunteerId};
+use linli_core::model::{
+    ClockReading, HoursStatus, NaiveDate, NaiveDateTime, ServiceRecord, Task, TaskId, TaskStatus,
+    Volunteer, VolunteerId,
+};
 use linli_core::sync::{MemoryStore, Mutation, Record, Role, Signup, SignupStatus};
 
 use crate::app::{tr, Shell};
@@ -12,6 +15,7 @@ use crate::components::notices::mutate_error_text;
 use crate::i18n::{
     colon, date_time, duration_text, list_separator, places_left, waitlisted_badge, when, Lang, Msg,
 };
+use crate::pages::approvals::{ConfirmationState, ReviewState};
 use crate::sync::SyncEngine;
 use linli_core::matching::{suggest, MatchContext, Suggestions};
 
@@ -55,9 +59,48 @@ fn service_records(view: &MemoryStore, task: &TaskId) -> Vec<ServiceRecord> {
         .collect()
 }
 
+/// Who can be recorded as not having come to a task, and who already is.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NoShows {
+    /// Confirmed on the task, which has ended, and never checked in; no decision on them yet.
+    pub can_mark: Vec<VolunteerId>,
+    /// Recorded as not having come (their record's latest review says so).
+    pub recorded: Vec<VolunteerId>,
+}
+
+/// The task's no-shows at `now` (the village's time). Nobody can be marked before the task has
+/// ended (they may still come), nor on a cancelled task (nobody was expected). A record a
+/// coordinator already decided on (e.g. hours set by hand for a forgotten check-in) is left
+/// alone: the approvals page is where it changes.
+pub fn no_shows(view: &MemoryStore, task: &Task, now: NaiveDateTime) -> NoShows {
+    let records = service_records(view, &task.id);
+    let recorded = records
+        .iter()
+        .filter(|r| r.hours_status() == HoursStatus::NoShow)
+        .map(|r| r.volunteer.clone())
+        .collect();
+    let ended = task.end <= now && task.status != TaskStatus::Cancelled;
+    let can_mark = if ended {
+        signups(view, &task.id)
+            .into_iter()
+            .filter(|s| s.status == SignupStatus::Confirmed)
+            .filter(|s| {
+                records
+                    .iter()
+                    .find(|r| r.volunteer == s.volunteer)
+                    .is_none_or(|r| r.check_in.is_none() && r.reviews.is_empty())
+            })
+            .map(|s| s.volunteer)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    NoShows { can_mark, recorded }
+}
+
 /// "12月1日 09:03（按手机时间）· 服务器收到 12月1日 09:05": both clocks, so a phone whose
 /// clock is off shows up.
-fn reading_text(lang: Lang, view: &MemoryStore, reading: &ClockReading) -> String {
+pub(crate) fn reading_text(lang: Lang, view: &MemoryStore, reading: &ClockReading) -> String {
     let received = match reading
         .received
         .and_then(|at| crate::clock::village_time_of_unix(view, at))
@@ -111,9 +154,10 @@ const SUGGESTIONS_SHOWN: usize = 10;
 const NOT_ELIGIBLE_SHOWN: usize = 30;
 
 /// The core's ranked candidates for `task` over this coordinator's copy, with the reasons the
-/// others cannot go. Volunteers already on the task are left out: they are listed above.
-fn suggestions(view: &MemoryStore, task: &Task) -> Suggestions {
-    let Some(input) = crate::pages::plan::match_input(view) else {
+/// others cannot go. Volunteers already on the task are left out: they are listed above. The
+/// village's service records count (no-shows lower a volunteer); `today` decides "this month".
+pub fn suggestions(view: &MemoryStore, task: &Task, today: NaiveDate) -> Suggestions {
+    let Some(input) = crate::pages::plan::match_input(view, today) else {
         return Suggestions::default();
     };
     let on_task: Vec<&VolunteerId> = input
@@ -176,6 +220,7 @@ pub fn CoordinatorNav() -> impl IntoView {
             <A href="/coordinator/new-task">{tr(Msg::NavNewTask)}</A>
             <A href="/coordinator/campaign">{tr(Msg::NavCampaign)}</A>
             <A href="/coordinator/plan">{tr(Msg::NavPlan)}</A>
+            <A href="/coordinator/approvals">{tr(Msg::NavApprovals)}</A>
             <A href="/coordinator/volunteers">{tr(Msg::VolunteersTitle)}</A>
             <A href="/coordinator/reports">{tr(Msg::NavReports)}</A>
             <A href="/coordinator/devices">{tr(Msg::NavDevices)}</A>
@@ -280,11 +325,12 @@ pub fn CoordinatorTask() -> impl IntoView {
             }
             .into_any();
         };
-        let (signed, everyone, service) = engine.view.with(|v| {
+        let (signed, everyone, service, absent) = engine.view.with(|v| {
             (
                 signups(v, &task.id),
                 volunteers(v),
                 service_records(v, &task.id),
+                no_shows(v, &task, crate::clock::village_now(v)),
             )
         });
         let name_of = |id: &VolunteerId| {
@@ -322,12 +368,24 @@ pub fn CoordinatorTask() -> impl IntoView {
                 let status = s.status;
                 let name = name_of(&s.volunteer);
                 let testid = format!("signup-{}", volunteer.as_str());
+                let can_mark = absent.can_mark.contains(&volunteer);
+                let recorded = absent.recorded.contains(&volunteer);
+                let (task_for_no_show, volunteer_for_no_show) = (task.clone(), volunteer.clone());
                 view! {
                     <li class="signup" data-testid=testid>
                         <span data-user-text="">{name}</span>
                         <span class="badge" data-state=if status == SignupStatus::Confirmed { "confirmed" } else { "waitlisted" }>
                             {move || if status == SignupStatus::Confirmed { Msg::SignupConfirmed.text(lang.get()).to_owned() } else { waitlisted_badge(lang.get(), None) }}
                         </span>
+                        {recorded.then(|| view! {
+                            <span class="badge" data-state="no-show" data-testid="no-show-recorded">{tr(Msg::NoShowRecorded)}</span>
+                        })}
+                        {can_mark.then(|| view! {
+                            <button type="button" class="secondary" data-testid="no-show"
+                                on:click=move |_| act(Mutation::RecordNoShow { task: task_for_no_show.clone(), volunteer: volunteer_for_no_show.clone() })>
+                                {tr(Msg::NoShowButton)}
+                            </button>
+                        })}
                         <button type="button" class="secondary" data-testid="unassign"
                             on:click=move |_| act(Mutation::Unassign { task: task.clone(), volunteer: volunteer.clone() })>
                             {tr(Msg::Unassign)}
@@ -341,9 +399,16 @@ pub fn CoordinatorTask() -> impl IntoView {
             .map(|r| {
                 let name = name_of(&r.volunteer);
                 let minutes = r.minutes();
+                let confirmation = ConfirmationState::of(&r);
+                let review = ReviewState::of(&r);
+                let (confirmation_key, review_key) = (confirmation.key(), review.key());
                 view! {
                     <li class="service-row" data-testid=format!("service-{}", r.volunteer.as_str())>
                         <strong data-user-text="">{name}</strong>
+                        " "
+                        <span class="badge" data-state=confirmation_key data-testid="service-confirmation">{move || confirmation.words(lang.get())}</span>
+                        " "
+                        <span class="badge" data-state=review_key data-testid="service-review">{move || review.words(lang.get())}</span>
                         {r.check_in.clone().map(|c| view! { <p>{tr(Msg::CheckedIn)} " " {move || engine.view.with_untracked(|v| reading_text(lang.get(), v, &c))}</p> })}
                         {r.check_out.clone().map(|c| view! { <p>{tr(Msg::CheckedOut)} " " {move || engine.view.with_untracked(|v| reading_text(lang.get(), v, &c))}</p> })}
                         {minutes.map(|m| view! { <p>{move || duration_text(lang.get(), m)}</p> })}
@@ -355,7 +420,9 @@ pub fn CoordinatorTask() -> impl IntoView {
             })
             .collect_view();
         let task_for_assign = task.id.clone();
-        let suggestions = engine.view.with(|v| suggestions(v, &task));
+        let suggestions = engine
+            .view
+            .with(|v| suggestions(v, &task, crate::clock::village_now(v).date()));
         let suggestion_rows = suggestions
             .candidates
             .into_iter()
@@ -408,6 +475,7 @@ pub fn CoordinatorTask() -> impl IntoView {
                 <h2>{tr(Msg::SignupsTitle)}</h2>
                 {if signed.is_empty() { Some(view! { <p class="empty">{tr(Msg::NoSignups)}</p> }) } else { None }}
                 <ul class="signups">{rows}</ul>
+                {(!absent.can_mark.is_empty()).then(|| view! { <p class="note">{tr(Msg::NoShowHint)}</p> })}
                 <h2>{tr(Msg::ServiceRecordsTitle)}</h2>
                 <ul class="service-records" data-testid="coordinator-service">{service_rows}</ul>
                 <h2>{tr(Msg::SuggestionsTitle)}</h2>
@@ -567,4 +635,157 @@ fn TaskEdit(id: TaskId) -> impl IntoView {
         </form>
     }
     .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use linli_core::model::{ReviewAction, TaskKind};
+    use linli_core::sync::{apply, Actor};
+
+    fn at(day: u32, h: u32) -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(2026, 12, day)
+            .and_then(|d| d.and_hms_opt(h, 0, 0))
+            .expect("time")
+    }
+
+    fn signup(task: &Task, volunteer: &str, status: SignupStatus) -> Record {
+        Record::Signup(Signup {
+            task: task.id.clone(),
+            volunteer: VolunteerId::new(volunteer),
+            status,
+            seq: 1,
+            by_coordinator: true,
+        })
+    }
+
+    fn coordinator(view: &MemoryStore) -> Actor {
+        let village = crate::pages::beneficiaries::village(view).expect("village");
+        Actor {
+            village: village.id,
+            role: Role::Coordinator("c-1".into()),
+        }
+    }
+
+    /// A task on 1 December 09:00–11:00: v-1, v-2 and v-3 confirmed, v-4 waiting; v-2 checked
+    /// in; v-3 already has hours set by hand (a forgotten check-in).
+    fn task_with_people() -> (MemoryStore, Task) {
+        let demo = linli_core::demo::generate(&linli_core::demo::DemoParams::village());
+        let mut view = MemoryStore::new();
+        view.insert(Record::Village(demo.village.clone()));
+        let task = Task::builder("t-1", TaskKind::HomeVisit, "探访", at(1, 9), at(1, 11))
+            .build()
+            .expect("task");
+        view.insert(Record::Task(task.clone()));
+        for (v, status) in [
+            ("v-1", SignupStatus::Confirmed),
+            ("v-2", SignupStatus::Confirmed),
+            ("v-3", SignupStatus::Confirmed),
+            ("v-4", SignupStatus::Waitlisted),
+        ] {
+            view.insert(signup(&task, v, status));
+        }
+        let mut came = ServiceRecord::new(task.id.clone(), VolunteerId::new("v-2"), task.kind);
+        came.check_in = Some(ClockReading {
+            device: at(1, 9),
+            received: None,
+        });
+        view.insert(Record::Service(came));
+        let actor = coordinator(&view);
+        apply(
+            &Mutation::AdjustService {
+                task: task.id.clone(),
+                volunteer: VolunteerId::new("v-3"),
+                minutes: 120,
+                reason: "忘了签到".into(),
+            },
+            &actor,
+            &mut view,
+        )
+        .expect("hours set by hand");
+        (view, task)
+    }
+
+    #[test]
+    fn only_confirmed_volunteers_who_never_came_can_be_marked_once_the_task_has_ended() {
+        let (mut view, task) = task_with_people();
+        let during = no_shows(&view, &task, at(1, 10));
+        assert!(during.can_mark.is_empty(), "they may still come");
+        let after = no_shows(&view, &task, at(1, 11));
+        assert_eq!(after.can_mark, vec![VolunteerId::new("v-1")]);
+        assert!(after.recorded.is_empty());
+
+        // Recorded: shown as such, no longer offered.
+        let actor = coordinator(&view);
+        apply(
+            &Mutation::RecordNoShow {
+                task: task.id.clone(),
+                volunteer: VolunteerId::new("v-1"),
+            },
+            &actor,
+            &mut view,
+        )
+        .expect("no-show");
+        let recorded = no_shows(&view, &task, at(2, 9));
+        assert!(recorded.can_mark.is_empty());
+        assert_eq!(recorded.recorded, vec![VolunteerId::new("v-1")]);
+
+        // Nobody is expected at a cancelled task.
+        let mut cancelled = task.clone();
+        cancelled.status = TaskStatus::Cancelled;
+        let (view, _) = task_with_people();
+        assert!(no_shows(&view, &cancelled, at(2, 9)).can_mark.is_empty());
+    }
+
+    #[test]
+    fn a_recorded_no_show_lowers_a_volunteer_in_the_suggestions() {
+        let demo = linli_core::demo::generate(&linli_core::demo::DemoParams::village());
+        let mut view = MemoryStore::new();
+        view.insert(Record::Village(demo.village.clone()));
+        for v in &demo.volunteers {
+            view.insert(Record::Volunteer(v.clone()));
+        }
+        for b in &demo.beneficiaries {
+            for r in Record::from_beneficiary(b) {
+                view.insert(r);
+            }
+        }
+        for t in &demo.tasks {
+            view.insert(Record::Task(t.clone()));
+        }
+        let task = demo
+            .tasks
+            .iter()
+            .find(|t| !suggestions(&view, t, t.start.date()).candidates.is_empty())
+            .expect("a task with candidates")
+            .clone();
+        let today = task.start.date();
+        let before = suggestions(&view, &task, today);
+        let first = before.candidates[0].clone();
+
+        // The first candidate did not come to an earlier task.
+        let mut missed =
+            ServiceRecord::new(TaskId::new("t-earlier"), first.volunteer.clone(), task.kind);
+        missed.reviews.push(linli_core::model::Review {
+            action: ReviewAction::NoShow,
+            minutes: None,
+            reason: String::new(),
+            by: "c-1".into(),
+            received: Some(1),
+        });
+        view.insert(Record::Service(missed));
+
+        let after = suggestions(&view, &task, today);
+        let score_now = after
+            .candidates
+            .iter()
+            .find(|c| c.volunteer == first.volunteer)
+            .map(|c| c.score.total);
+        // Ranked by a lower score, or pushed out of the suggestions shown.
+        assert!(
+            score_now.is_none_or(|s| s < first.score.total),
+            "{score_now:?} vs {}",
+            first.score.total
+        );
+    }
 }

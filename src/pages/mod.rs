@@ -1,6 +1,8 @@
+pub mod approvals;
 pub mod beneficiaries;
 pub mod board;
 pub mod coordinator;
+pub mod credits;
 pub mod devices;
 pub mod figures;
 pub mod home;

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use leptos::prelude::*;
 use linli_core::assign::{plan_week, preview, MatchInput, PlanOptions, PlanPreview, WeeklyPlan};
-use linli_core::matching::{week_start, Commitment, ServiceHistory};
+use linli_core::matching::{week_start, Commitment};
 use linli_core::model::{NaiveDate, Task, TaskStatus};
 use linli_core::sync::{MemoryStore, Mutation, Record, SignupStatus};
 
@@ -17,9 +17,11 @@ use crate::pages::beneficiaries::{register, village};
 use crate::pages::coordinator::{CoordinatorNav, CoordinatorOnly};
 use crate::sync::SyncEngine;
 
-/// Everything the matching needs, from a coordinator's copy: every task, and every confirmed
-/// place on a task that was not cancelled as a commitment.
-pub fn match_input(view: &MemoryStore) -> Option<MatchInput> {
+/// Everything the matching needs, from a coordinator's copy: every task, every confirmed place
+/// on a task that was not cancelled as a commitment, and the village's past service as the
+/// service records tell it (recorded no-shows lower a volunteer's reliability, this month's
+/// hours feed fairness). `today` is the village's date: it decides "this month".
+pub fn match_input(view: &MemoryStore, today: NaiveDate) -> Option<MatchInput> {
     let village = village(view)?;
     let mut volunteers = Vec::new();
     let mut tasks = Vec::new();
@@ -47,7 +49,7 @@ pub fn match_input(view: &MemoryStore) -> Option<MatchInput> {
         beneficiaries: register(view),
         tasks,
         commitments,
-        history: ServiceHistory::default(),
+        history: view.service_history(Some(today)),
     })
 }
 
@@ -108,7 +110,7 @@ fn PlanView() -> impl IntoView {
     let lang = expect_context::<Shell>().lang;
     let weeks = Memo::new(move |_| {
         engine.view.with(|v| {
-            match_input(v)
+            match_input(v, crate::clock::village_now(v).date())
                 .map(|i| weeks_with_open_tasks(&i))
                 .unwrap_or_default()
         })
@@ -128,7 +130,10 @@ fn PlanView() -> impl IntoView {
             return;
         };
         let started = js_sys::Date::now();
-        let Some(input) = engine.view.with_untracked(match_input) else {
+        let Some(input) = engine
+            .view
+            .with_untracked(|v| match_input(v, crate::clock::village_now(v).date()))
+        else {
             return;
         };
         match plan_for_week(input, monday) {
@@ -305,6 +310,10 @@ mod tests {
     use linli_core::demo::{generate, DemoParams};
     use linli_core::sync::{apply, Actor, Role};
 
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 12, 1).expect("date")
+    }
+
     fn coordinator_copy() -> (MemoryStore, Actor) {
         let demo = generate(&DemoParams::village());
         let actor = Actor {
@@ -330,7 +339,7 @@ mod tests {
     #[test]
     fn an_applied_plan_is_accepted_by_the_rules_whole() {
         let (mut view, actor) = coordinator_copy();
-        let input = match_input(&view).expect("input");
+        let input = match_input(&view, today()).expect("input");
         let weeks = weeks_with_open_tasks(&input);
         let (_, plan, preview) = plan_for_week(input, weeks[0]).expect("plan");
         assert!(plan.filled > 0);
@@ -343,7 +352,7 @@ mod tests {
             apply(&mutation, &actor, &mut view).expect("the rules accept the plan");
         }
         // Planning the same week again finds nothing more for those volunteers to take twice.
-        let again = match_input(&view).expect("input");
+        let again = match_input(&view, today()).expect("input");
         let (_, second, _) = plan_for_week(again, weeks[0]).expect("plan");
         for a in &second.assignments {
             assert!(!plan

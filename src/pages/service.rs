@@ -149,6 +149,9 @@ fn ServiceView(me: VolunteerId) -> impl IntoView {
         view! {
             <section class="area service printable">
                 <h1>{tr(Msg::NavService)}</h1>
+                <p class="no-print">
+                    <A href="/volunteer/credits" attr:class="button secondary" attr:data-testid="credits-link">{tr(Msg::NavCredits)}</A>
+                </p>
                 <div class="print-only print-header">
                     <h2>{tr(Msg::ServiceRecordTitle)}</h2>
                     <p>

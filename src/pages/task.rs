@@ -12,7 +12,8 @@ use linli_core::NaiveDateTime;
 use crate::app::{tr, Shell};
 use crate::components::notices::mutate_error_text;
 use crate::i18n::{
-    date_time, duration_text, list_separator, places_left, waitlisted_badge, when, Lang, Msg,
+    colon, date_time, duration_text, hours_approved_text, list_separator, places_left,
+    waitlisted_badge, when, wrong_code_text, Lang, Msg,
 };
 use crate::sync::SyncEngine;
 
@@ -89,6 +90,53 @@ pub fn task_page(view: &MemoryStore, me: &VolunteerId, id: &TaskId) -> Option<Ta
     })
 }
 
+/// Where the co-signature of a visit stands, as the volunteer sees it on their phone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum VisitConfirmation {
+    /// Checked out and not confirmed: the code form is shown, with the tries left after wrong
+    /// codes (the server counts them; the phone shows its last word).
+    Open {
+        tries_left: u32,
+    },
+    /// A code was entered on this phone and waits for the server, which alone knows the cards.
+    Awaiting,
+    ByCard,
+    ByCoordinator,
+    Disputed {
+        reason: String,
+    },
+    /// Too many wrong codes: only a coordinator can confirm now.
+    Locked,
+}
+
+/// `None` when there is nothing to confirm: no person served (a class), or not checked out.
+pub fn visit_confirmation(task: &Task, service: &ServiceRecord) -> Option<VisitConfirmation> {
+    use linli_core::model::{Confirmation, ConfirmationMethod};
+    if task.beneficiary.is_none() || service.check_out.is_none() {
+        return None;
+    }
+    Some(match &service.confirmation {
+        Confirmation::Confirmed { how, .. } => match how {
+            ConfirmationMethod::CardCode => VisitConfirmation::ByCard,
+            ConfirmationMethod::Coordinator => VisitConfirmation::ByCoordinator,
+        },
+        Confirmation::Disputed { reason, .. } => VisitConfirmation::Disputed {
+            reason: reason.clone(),
+        },
+        Confirmation::AwaitingVerification => VisitConfirmation::Awaiting,
+        Confirmation::Unconfirmed if service.confirmation_locked() => VisitConfirmation::Locked,
+        Confirmation::Unconfirmed => VisitConfirmation::Open {
+            tries_left: ServiceRecord::MAX_WRONG_CODES.saturating_sub(service.wrong_codes),
+        },
+    })
+}
+
+/// A card code as typed: exactly six digits (spaces around are forgiven).
+pub fn card_code_input(text: &str) -> Option<String> {
+    let code = text.trim();
+    (code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit())).then(|| code.to_owned())
+}
+
 /// The village's time by the phone's clock, to the minute: what a check-in records.
 fn now_to_the_minute(engine: SyncEngine) -> NaiveDateTime {
     use linli_core::Timelike;
@@ -134,7 +182,8 @@ fn TaskView(me: VolunteerId, id: TaskId) -> impl IntoView {
                     | Mutation::Withdraw { task }
                     | Mutation::CheckIn { task, .. }
                     | Mutation::CheckOut { task, .. }
-                    | Mutation::SaveVisitNote { task, .. } => task == &id,
+                    | Mutation::SaveVisitNote { task, .. }
+                    | Mutation::ConfirmVisit { task, .. } => task == &id,
                     _ => false,
                 })
             })
@@ -171,6 +220,8 @@ fn TaskView(me: VolunteerId, id: TaskId) -> impl IntoView {
                 .is_some_and(|p| now.get() < ServiceRecord::check_in_window(&p.task).0)
         })
     });
+    let code = RwSignal::new(String::new());
+    let code_error = RwSignal::new(None::<String>);
     let note = RwSignal::new(
         page.get_untracked()
             .and_then(|p| p.service.map(|s| s.note))
@@ -206,6 +257,16 @@ fn TaskView(me: VolunteerId, id: TaskId) -> impl IntoView {
         let id_in = id.clone();
         let id_out = id.clone();
         let id_note = id.clone();
+        let id_code = id.clone();
+        let confirmation = p
+            .service
+            .as_ref()
+            .and_then(|s| visit_confirmation(&task, s));
+        let hours = p
+            .service
+            .as_ref()
+            .filter(|s| s.check_out.is_some())
+            .map(|s| s.hours_status());
         view! {
             <section class="area task-page" data-testid=format!("task-page-{}", id.as_str())>
                 <A href="/volunteer" attr:class="back">{tr(Msg::ForMe)}</A>
@@ -325,6 +386,87 @@ fn TaskView(me: VolunteerId, id: TaskId) -> impl IntoView {
                         } else {
                             None
                         }}
+                        {hours.map(|status| {
+                            use linli_core::model::HoursStatus;
+                            let state = match status {
+                                HoursStatus::Pending => "pending",
+                                HoursStatus::Approved { .. } => "approved",
+                                HoursStatus::Rejected => "rejected",
+                                HoursStatus::NoShow => "no_show",
+                            };
+                            view! {
+                                <p class="note" data-testid="hours-state" data-state=state>
+                                    {move || match status {
+                                        HoursStatus::Pending => Msg::HoursWaitingApproval.text(lang.get()).to_owned(),
+                                        HoursStatus::Approved { minutes } => hours_approved_text(lang.get(), minutes),
+                                        HoursStatus::Rejected => Msg::HoursRejected.text(lang.get()).to_owned(),
+                                        HoursStatus::NoShow => Msg::HoursNoShow.text(lang.get()).to_owned(),
+                                    }}
+                                </p>
+                            }
+                        })}
+                        {confirmation.map(|state| {
+                            let form = matches!(state, VisitConfirmation::Open { .. });
+                            let id_code = id_code.clone();
+                            view! {
+                                <section class="confirm-visit" aria-labelledby="confirm-heading">
+                                    <h3 id="confirm-heading">{tr(Msg::ConfirmVisitTitle)}</h3>
+                                    <p class="status-line" data-testid="confirmation-state" data-state=match &state {
+                                        VisitConfirmation::Open { .. } => "unconfirmed",
+                                        VisitConfirmation::Awaiting => "awaiting",
+                                        VisitConfirmation::ByCard | VisitConfirmation::ByCoordinator => "confirmed",
+                                        VisitConfirmation::Disputed { .. } => "disputed",
+                                        VisitConfirmation::Locked => "locked",
+                                    }>
+                                        {let state = state.clone(); move || {
+                                            let lang = lang.get();
+                                            match &state {
+                                                VisitConfirmation::Open { tries_left } if *tries_left < ServiceRecord::MAX_WRONG_CODES => wrong_code_text(lang, *tries_left),
+                                                VisitConfirmation::Open { .. } => String::new(),
+                                                VisitConfirmation::Awaiting => Msg::ConfirmAwaiting.text(lang).to_owned(),
+                                                VisitConfirmation::ByCard => Msg::ConfirmedByCard.text(lang).to_owned(),
+                                                VisitConfirmation::ByCoordinator => Msg::ConfirmedByCoordinator.text(lang).to_owned(),
+                                                VisitConfirmation::Disputed { reason } => format!("{}{}{reason}", Msg::ConfirmDisputed.text(lang), colon(lang)),
+                                                VisitConfirmation::Locked => Msg::ConfirmLocked.text(lang).to_owned(),
+                                            }
+                                        }}
+                                    </p>
+                                    {form.then(|| view! {
+                                        <form class="form" on:submit=move |ev: leptos::ev::SubmitEvent| {
+                                            ev.prevent_default();
+                                            let lang = lang.get_untracked();
+                                            let Some(entered) = card_code_input(&code.get_untracked()) else {
+                                                code_error.set(Some(Msg::CardCodeInvalid.text(lang).to_owned()));
+                                                return;
+                                            };
+                                            code_error.set(None);
+                                            match engine.mutate(Mutation::ConfirmVisit { task: id_code.clone(), code: entered }) {
+                                                // Not left on the screen for the next person to read.
+                                                Ok(_) => code.set(String::new()),
+                                                Err(err) => code_error.set(Some(mutate_error_text(lang, &err))),
+                                            }
+                                        }>
+                                            <p class="note">{tr(Msg::ConfirmVisitHint)}</p>
+                                            <label>
+                                                <span>{tr(Msg::CardCodeLabel)}</span>
+                                                <input
+                                                    type="text"
+                                                    inputmode="numeric"
+                                                    autocomplete="off"
+                                                    maxlength="6"
+                                                    class="card-code"
+                                                    data-testid="visit-code"
+                                                    prop:value=move || code.get()
+                                                    on:input=move |ev| code.set(event_target_value(&ev))
+                                                />
+                                            </label>
+                                            <p class="form-error" role="alert" data-testid="visit-code-error">{move || code_error.get()}</p>
+                                            <button type="submit" class="primary" data-testid="confirm-visit">{tr(Msg::ConfirmVisitButton)}</button>
+                                        </form>
+                                    })}
+                                </section>
+                            }
+                        })}
                         {checked_in.is_some().then(|| view! {
                             <form class="form" on:submit=move |ev: leptos::ev::SubmitEvent| {
                                 ev.prevent_default();
@@ -453,5 +595,75 @@ mod tests {
         let page = task_page(&view, &me, &task.id).expect("page");
         let check_in = page.service.and_then(|s| s.check_in).expect("checked in");
         assert_eq!(check_in.device, at(9, 3));
+    }
+
+    #[test]
+    fn a_visit_is_confirmed_only_after_check_out_and_only_with_a_person_served() {
+        use linli_core::model::{ClockReading, Confirmation, ConfirmationMethod};
+        let demo = generate(&DemoParams::village());
+        let visit = demo
+            .tasks
+            .iter()
+            .find(|t| t.beneficiary.is_some())
+            .expect("a visit")
+            .clone();
+        let mut class = visit.clone();
+        class.beneficiary = None;
+        let me = demo.volunteers[0].id.clone();
+        let mut record = ServiceRecord::new(visit.id.clone(), me, visit.kind);
+        record.check_in = Some(ClockReading {
+            device: at(9, 0),
+            received: None,
+        });
+        assert_eq!(
+            visit_confirmation(&visit, &record),
+            None,
+            "not checked out yet"
+        );
+        record.check_out = Some(ClockReading {
+            device: at(10, 0),
+            received: None,
+        });
+        assert_eq!(
+            visit_confirmation(&class, &record),
+            None,
+            "nobody to confirm a class"
+        );
+        assert_eq!(
+            visit_confirmation(&visit, &record),
+            Some(VisitConfirmation::Open { tries_left: 5 })
+        );
+        record.wrong_codes = 3;
+        assert_eq!(
+            visit_confirmation(&visit, &record),
+            Some(VisitConfirmation::Open { tries_left: 2 })
+        );
+        record.wrong_codes = 5;
+        assert_eq!(
+            visit_confirmation(&visit, &record),
+            Some(VisitConfirmation::Locked)
+        );
+        record.confirmation = Confirmation::AwaitingVerification;
+        assert_eq!(
+            visit_confirmation(&visit, &record),
+            Some(VisitConfirmation::Awaiting)
+        );
+        record.confirmation = Confirmation::Confirmed {
+            how: ConfirmationMethod::Coordinator,
+            by: Some("c-1".into()),
+            received: None,
+        };
+        assert_eq!(
+            visit_confirmation(&visit, &record),
+            Some(VisitConfirmation::ByCoordinator)
+        );
+    }
+
+    #[test]
+    fn a_card_code_is_six_digits() {
+        assert_eq!(card_code_input(" 048213 "), Some("048213".to_owned()));
+        for bad in ["", "12345", "1234567", "12a456", "１２３４５６"] {
+            assert_eq!(card_code_input(bad), None, "{bad:?}");
+        }
     }
 }

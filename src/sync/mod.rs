@@ -8,6 +8,7 @@ pub mod local;
 use std::time::Duration;
 
 use leptos::prelude::*;
+use linli_core::model::CodeVerdict;
 use linli_core::sync::protocol::{MutationResult, ResultStatus, SyncResponse};
 use linli_core::sync::{
     ApplyError, MemoryStore, Mutation, Outcome, PendingMutation, RejectCode, Rejection,
@@ -67,6 +68,12 @@ pub enum Notice {
         kept: usize,
     },
     SignedOut,
+    /// A card code entered offline turned out wrong when the server checked it.
+    WrongCardCode {
+        tries_left: u32,
+    },
+    /// ... and it was the last try: a coordinator must confirm the visit.
+    CardCodeLocked,
 }
 
 /// Why a change could not be made on this device.
@@ -564,6 +571,20 @@ fn notice_for(result: &MutationResult, pending: &[PendingMutation]) -> Option<No
         ) if matches!(mine.mutation, Mutation::SignUp { .. }) => Some(Notice::Waitlisted {
             position: waitlist_position.unwrap_or(1),
         }),
+        (
+            ResultStatus::Applied,
+            Some(Outcome::VisitCode {
+                verdict,
+                attempts_left,
+            }),
+            _,
+        ) => match verdict {
+            CodeVerdict::Wrong => Some(Notice::WrongCardCode {
+                tries_left: attempts_left.unwrap_or(0),
+            }),
+            CodeVerdict::Locked => Some(Notice::CardCodeLocked),
+            CodeVerdict::Pending | CodeVerdict::Confirmed => None,
+        },
         _ => None,
     }
 }

@@ -56,11 +56,13 @@ pub const MIN_GROUP_SIZE: usize = 5;
 
 /// The minutes a service record contributes to any total, or `None` when it does not count.
 ///
-/// Today a record counts once it has both a check-in and a check-out (a negative span, which
-/// the rules refuse anyway, never counts). When service records get an approval step, this is
-/// the one function to change: figures and reports all ask it.
+/// A coordinator's review decides once there is one: the approved (or adjusted) minutes, none
+/// for a rejected record or a no-show. Before any review, a completed visit (check-in and
+/// check-out) counts by the phone's clock, so this month's figures are not empty while the
+/// coordinator has yet to review it (a negative span, which the rules refuse anyway, never
+/// counts). Figures and reports all ask this one function.
 pub fn counted_minutes(record: &ServiceRecord) -> Option<i64> {
-    record.minutes().filter(|minutes| *minutes >= 0)
+    record.counted_minutes().filter(|minutes| *minutes >= 0)
 }
 
 // ---------------------------------------------------------------------------------------------

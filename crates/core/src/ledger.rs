@@ -325,6 +325,20 @@ pub fn format_credits(hundredths: i64) -> String {
     format!("{sign}{}.{:02}", magnitude / 100, magnitude % 100)
 }
 
+/// Reads an amount typed by a person, in credits with at most two decimals ("1", "1.5",
+/// "0.25"), as hundredths; `None` for anything else (negative, three decimals, text, too large).
+pub fn parse_credits(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let digits = |s: &str| !s.is_empty() && s.len() <= 9 && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(whole) || (text.contains('.') && !digits(fraction)) || fraction.len() > 2 {
+        return None;
+    }
+    let whole: i64 = whole.parse().ok()?;
+    let fraction: i64 = format!("{fraction:0<2}").parse().ok()?;
+    Some(whole * 100 + fraction)
+}
+
 /// An account's statement as exported by `GET /api/v1/ledger/{account}/statement` and read by
 /// `linli-server verify`: every line of the account in seq order, the balance they add up to,
 /// and the public key they were signed with (an auditor checks that key against the village's
@@ -702,6 +716,27 @@ mod proptests {
             // Halves up: 60·credit lies in (exact − 30, exact + 30].
             prop_assert!((-29..=30).contains(&error), "{}", error);
             prop_assert!(credits_for_minutes(minutes + 1, rate) >= credit);
+        }
+    }
+
+    #[test]
+    fn amounts_are_read_as_people_type_them() {
+        assert_eq!(parse_credits("1"), Some(100));
+        assert_eq!(parse_credits(" 1.5 "), Some(150));
+        assert_eq!(parse_credits("0.25"), Some(25));
+        assert_eq!(parse_credits("12.05"), Some(1205));
+        for bad in [
+            "",
+            "-1",
+            "1.234",
+            "1.",
+            ".5",
+            "abc",
+            "1,5",
+            "1e3",
+            "9999999999",
+        ] {
+            assert_eq!(parse_credits(bad), None, "{bad:?}");
         }
     }
 }

@@ -502,8 +502,10 @@ fn pull_after_one_change(total: usize, iterations: usize) -> (Duration, Duration
     let writer = token(PrincipalRole::Coordinator, "c-writer");
     let reader = token(PrincipalRole::Coordinator, "c-reader");
     let volunteer = token(PrincipalRole::Volunteer, "v-0001");
-    let request = |client: &str, cookie: Option<u64>, mutations: Vec<PushedMutation>| {
-        SyncRequest::new(client, cookie, mutations)
+    // Whole answers: the first syncs are resets of the whole village, measured is the pull after.
+    let request = |client: &str, cookie: Option<u64>, mutations: Vec<PushedMutation>| SyncRequest {
+        max_records: None,
+        ..SyncRequest::new(client, cookie, mutations)
     };
     // Initial resets (not measured).
     let mut reader_cookie = Some(

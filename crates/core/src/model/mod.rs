@@ -24,8 +24,8 @@ pub use availability::{
     AvailabilityException, DayPart, ExceptionKind, TimeRange, WeeklyAvailability,
 };
 pub use beneficiary::{
-    is_card_code, Beneficiary, BeneficiaryFlags, CardCode, BeneficiaryPreferences, BeneficiaryPrivate, FamilyContact,
-    LanguagePreference, PreferenceStrength,
+    is_card_code, Beneficiary, BeneficiaryFlags, BeneficiaryPreferences, BeneficiaryPrivate,
+    CardCode, FamilyContact, LanguagePreference, PreferenceStrength,
 };
 pub use dataset::validate_dataset;
 pub use error::{Entity, ValidationError};
@@ -34,8 +34,8 @@ pub use message::{Audience, Message};
 pub use person::{is_plausible_phone, Gender, Language};
 pub use recurrence::{Recurrence, RecurrenceEnd};
 pub use service::{
-    ClockReading, CodeVerdict, Confirmation, ConfirmationMethod, HoursStatus, Review, ReviewAction, ServiceRecord,
-    ServiceTotals,
+    ClockReading, CodeVerdict, Confirmation, ConfirmationMethod, HoursStatus, Review, ReviewAction,
+    ServiceRecord, ServiceTotals,
 };
 pub use skill::{Certification, Skill};
 pub use task::{Priority, Task, TaskBuilder, TaskCategory, TaskKind, TaskStatus};

@@ -584,14 +584,15 @@ impl Pull {
         limit: usize,
     ) -> Result<(Vec<PatchOp>, Option<PullCursor>), StorageError> {
         let view = PullView::new(store);
-        // Volunteers never see other volunteers' profiles, sign-ups or service records: skip
-        // reading those at all. `?4 = ''` keeps one statement per shape for coordinators.
+        // Volunteers never see other volunteers' profiles, sign-ups, service records or ledger
+        // lines, nor any card code: skip reading those at all (`visible` decides the rest). `?4 = ''` keeps one statement per shape for coordinators.
         let (me, volunteer_filter) = match &actor.role {
             Role::Coordinator(_) => (String::new(), "?4 = ''"),
             Role::Volunteer(me) => (
                 me.as_str().to_owned(),
                 "NOT (kind = 'volunteer' AND key <> 'volunteer/' || ?4)
-                 AND NOT (kind IN ('signup', 'service') AND volunteer_id <> ?4)",
+                 AND kind <> 'card'
+                 AND NOT (kind IN ('signup', 'service', 'ledger') AND volunteer_id <> ?4)",
             ),
         };
         let mut decide = Decide::new(conn, actor, &view, client)?;
@@ -600,7 +601,7 @@ impl Pull {
         // few seconds' worth), so a busy village cannot starve the rest of the pull.
         if let Some(since) = self.changed_meanwhile {
             let sql = format!(
-                "SELECT key, body, deleted FROM records
+                "SELECT key, body, deleted FROM records INDEXED BY records_by_version
                  WHERE village_id = ?1 AND version > ?2 AND key <= ?3 AND {volunteer_filter}"
             );
             let mut stmt = conn.prepare_cached(&sql)?;
@@ -628,8 +629,11 @@ impl Pull {
                    AND {volunteer_filter}
                  ORDER BY key"
             ),
+            // `INDEXED BY`: to return rows in key order SQLite would rather walk the primary
+            // key, i.e. every record of the village, than the few changed since `?2` and sort
+            // them (measured: a pull after one change went from reading ~2,000 rows to a few).
             Some(_) => format!(
-                "SELECT key, body, deleted FROM records
+                "SELECT key, body, deleted FROM records INDEXED BY records_by_version
                  WHERE village_id = ?1 AND version > ?2 AND key > ?3 AND {volunteer_filter}
                  ORDER BY key"
             ),
