@@ -237,7 +237,7 @@ pub struct ApprovalRow {
     pub volunteer_name: String,
     pub confirmation: ConfirmationState,
     pub review: ReviewState,
-    /// Checked in, not checked out: no hours to approve yet.
+    /// Checked in, not checked out, hours not set by hand: nothing to approve yet.
     pub open: bool,
 }
 
@@ -361,7 +361,8 @@ fn row_of(view: &MemoryStore, record: &ServiceRecord) -> Option<ApprovalRow> {
         volunteer_name,
         confirmation: ConfirmationState::of(record),
         review: ReviewState::of(record),
-        open: record.check_in.is_some() && record.check_out.is_none(),
+        // Once a coordinator has set the hours (a forgotten check-out), it is decided, not open.
+        open: record.check_in.is_some() && record.check_out.is_none() && record.reviews.is_empty(),
         record: record.clone(),
     })
 }
@@ -1012,6 +1013,28 @@ mod tests {
         assert!(after.bulk.is_empty());
         assert_eq!(after.counts[0], 2, "t-3 and t-5 still wait");
         assert_eq!(after.rows[0].review, ReviewState::Approved { minutes: 60 });
+        // An open record whose hours were set by hand joins the list, decided.
+        v.apply(Mutation::AdjustService {
+            task: TaskId::new("t-6"),
+            volunteer: v.volunteer(6),
+            minutes: 120,
+            reason: "忘了签退".into(),
+        });
+        let adjusted = approvals(&v.view, december(), ApprovalFilter::All);
+        assert!(adjusted.open.is_empty());
+        let six = adjusted
+            .rows
+            .iter()
+            .find(|r| r.record.task.as_str() == "t-6")
+            .expect("listed");
+        assert_eq!(
+            six.review,
+            ReviewState::Adjusted {
+                minutes: 120,
+                reason: "忘了签退".into()
+            }
+        );
+        assert!(!six.actions().approve && !six.in_bulk_approval());
         // November's record is still waiting in November.
         let november = YearMonth::new(2026, 11).expect("month");
         assert_eq!(

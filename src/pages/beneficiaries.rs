@@ -171,6 +171,10 @@ pub fn cards(view: &MemoryStore) -> HashMap<BeneficiaryId, CardCode> {
 /// Random 32-bit numbers at or above this would make low codes a little likelier (2^32 is not
 /// a multiple of a million): they are drawn again.
 const UNBIASED_LIMIT: u32 = 4_294_000_000;
+// The largest multiple of a million below 2^32: each code is equally likely.
+const _: () = assert!(
+    UNBIASED_LIMIT.is_multiple_of(1_000_000) && UNBIASED_LIMIT as u64 + 1_000_000 > 1 << 32
+);
 
 /// Six digits (leading zeros kept) from four random bytes, or `None` when they must be drawn
 /// again (see [`UNBIASED_LIMIT`]).
@@ -728,11 +732,9 @@ mod tests {
         // The top sliver of 32-bit numbers is drawn again rather than folded onto low codes.
         assert_eq!(card_code_from(UNBIASED_LIMIT.to_le_bytes()), None);
         assert_eq!(card_code_from(u32::MAX.to_le_bytes()), None);
-        assert_eq!(UNBIASED_LIMIT % 1_000_000, 0);
-        assert!(u64::from(UNBIASED_LIMIT) + 1_000_000 > 1 << 32);
 
         // A redraw, then the current code again, then a new one.
-        let mut draws = vec![u32::MAX, 42, 43].into_iter();
+        let mut draws = [u32::MAX, 42, 43].into_iter();
         let code = fresh_code(Some("000042"), || draws.next().map(u32::to_le_bytes));
         assert_eq!(code.as_deref(), Some("000043"));
         assert!(code.as_deref().is_some_and(linli_core::model::is_card_code));
