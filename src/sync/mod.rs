@@ -437,7 +437,11 @@ impl SyncEngine {
         let generation = self.generation.get_value();
         self.status.update(|s| s.syncing = true);
         let result = api::sync(&token, &request).await;
-        self.status.update(|s| s.syncing = false);
+        // After an answer the indicator says "syncing" until the last page of a paged pull is
+        // in (set below), so "synced" never shows over a half-received copy.
+        if result.is_err() || generation != self.generation.get_value() {
+            self.status.update(|s| s.syncing = false);
+        }
         if generation != self.generation.get_value() {
             return false;
         }
@@ -447,13 +451,20 @@ impl SyncEngine {
                 if let Some(retry) = self.retry.try_update_value(Option::take).flatten() {
                     retry.clear();
                 }
+                let accepted = self.accept(&response);
+                // The pull came in pages (a coordinator's first sync of a district): the next
+                // one is asked for at once, below. (Not after an answer that could not be kept,
+                // e.g. storage full: asking again at once would loop.)
+                let more_pages = accepted && self.state.with_value(|s| s.replica.catching_up());
                 self.status.update(|s| {
                     // An answer that arrives just after the phone lost its connection must not
                     // paint the indicator "online" again.
                     s.online = window().navigator().on_line();
-                    s.last_synced = Some(local_hour_minute());
+                    s.syncing = more_pages;
+                    if !more_pages {
+                        s.last_synced = Some(local_hour_minute());
+                    }
                 });
-                let accepted = self.accept(&response);
                 // A request carries at most 100 changes: when all it carried went through and
                 // more are queued (a weekly plan), send the next ones now, not in 30 seconds.
                 let all_taken = request
@@ -463,11 +474,7 @@ impl SyncEngine {
                 if all_taken && self.state.with_value(|s| !s.replica.pending.is_empty()) {
                     self.again.set_value(true);
                 }
-                // The pull came in pages (a coordinator's first sync of a district): ask for
-                // the next one now.
-                // (Not after an answer that could not be kept, e.g. storage full: asking again
-                // at once would loop.)
-                if accepted && self.state.with_value(|s| s.replica.catching_up()) {
+                if more_pages {
                     self.again.set_value(true);
                 }
                 false

@@ -88,3 +88,23 @@ export function coordinatorLoginCode(): string {
   return match![1];
 }
 
+/** A local village time of a task ("2026-12-01T09:00:00") moved by `minutes`, as a Date. */
+export function villageTime(local: string, minutes: number): Date {
+  return new Date(new Date(`${local}+08:00`).getTime() + minutes * 60_000);
+}
+
+export function hhmm(date: Date): string {
+  const local = new Date(date.getTime() + 8 * 3600_000);
+  return local.toISOString().slice(11, 16);
+}
+
+export async function goOffline(page: Page) {
+  await page.context().setOffline(true);
+  await page.context().route('**/api/**', (route) => route.abort('internetdisconnected'));
+  await expect(page.getByTestId('sync-status')).toHaveAttribute('data-state', 'offline');
+}
+
+export async function goOnline(page: Page) {
+  await page.context().unroute('**/api/**');
+  await page.context().setOffline(false);
+}

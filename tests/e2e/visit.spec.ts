@@ -1,32 +1,21 @@
 // A visit from the volunteer's phone: the task page, an overlap refused before it is queued,
 // check in and out with no signal, the hours after sync, and the private address only once
 // confirmed (checked in the DOM).
-import { test, expect, Page } from '@playwright/test';
-import { appReady, coordinatorLoginCode, joinFreeOnTuesdayMornings, snapshot, signUpUntilConfirmed } from './helpers';
+import { test, expect } from '@playwright/test';
+import {
+  appReady,
+  coordinatorLoginCode,
+  goOffline,
+  goOnline,
+  hhmm,
+  joinFreeOnTuesdayMornings,
+  snapshot,
+  signUpUntilConfirmed,
+  villageTime,
+} from './helpers';
 
 // The village's time zone, as on a villager's phone.
 test.use({ timezoneId: 'Asia/Shanghai' });
-
-/** A local village time of the task ("2026-12-01T09:00:00") moved by `minutes`, as a Date. */
-function villageTime(local: string, minutes: number): Date {
-  return new Date(new Date(`${local}+08:00`).getTime() + minutes * 60_000);
-}
-
-function hhmm(date: Date): string {
-  const local = new Date(date.getTime() + 8 * 3600_000);
-  return local.toISOString().slice(11, 16);
-}
-
-async function goOffline(page: Page) {
-  await page.context().setOffline(true);
-  await page.context().route('**/api/**', (route) => route.abort('internetdisconnected'));
-  await expect(page.getByTestId('sync-status')).toHaveAttribute('data-state', 'offline');
-}
-
-async function goOnline(page: Page) {
-  await page.context().unroute('**/api/**');
-  await page.context().setOffline(false);
-}
 
 test('check in and out with no signal; the hours count once synced and the server keeps both clocks', async ({
   page,
