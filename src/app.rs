@@ -14,6 +14,7 @@ use crate::pages::board::BoardPage;
 use crate::pages::coordinator::{Coordinator, CoordinatorTask};
 use crate::pages::credits::Credits;
 use crate::pages::devices::Devices;
+use crate::pages::family::FamilyConfirm;
 use crate::pages::figures::Figures;
 use crate::pages::new_task::{NewCampaign, NewTask};
 use crate::pages::plan::Plan;
@@ -146,6 +147,7 @@ pub fn App() -> impl IntoView {
                     // Public: anyone with the village's link, no account (not in CoordinatorOnly).
                     <Route path=path!("/v/:village/figures") view=Figures/>
                     <Route path=path!("/join") view=Join/>
+                    <Route path=path!("/confirm") view=FamilyConfirm/>
                     <Route path=path!("/login") view=Login/>
                 </Routes>
             </main>

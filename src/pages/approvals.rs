@@ -86,6 +86,7 @@ pub enum ConfirmationState {
     /// A volunteer's phone only: a code entered, not yet checked by the server.
     AwaitingVerification,
     ByCardCode,
+    ByFamilyPhone,
     ByCoordinator,
     Disputed {
         reason: String,
@@ -101,6 +102,10 @@ impl ConfirmationState {
                 how: ConfirmationMethod::CardCode,
                 ..
             } => ConfirmationState::ByCardCode,
+            Confirmation::Confirmed {
+                how: ConfirmationMethod::FamilyPhone,
+                ..
+            } => ConfirmationState::ByFamilyPhone,
             Confirmation::Confirmed {
                 how: ConfirmationMethod::Coordinator,
                 ..
@@ -119,7 +124,9 @@ impl ConfirmationState {
     pub fn is_confirmed(&self) -> bool {
         matches!(
             self,
-            ConfirmationState::ByCardCode | ConfirmationState::ByCoordinator
+            ConfirmationState::ByCardCode
+                | ConfirmationState::ByFamilyPhone
+                | ConfirmationState::ByCoordinator
         )
     }
 
@@ -129,6 +136,7 @@ impl ConfirmationState {
             ConfirmationState::Unconfirmed => "unconfirmed",
             ConfirmationState::AwaitingVerification => "awaiting",
             ConfirmationState::ByCardCode => "card-code",
+            ConfirmationState::ByFamilyPhone => "family-phone",
             ConfirmationState::ByCoordinator => "coordinator",
             ConfirmationState::Disputed { .. } => "disputed",
             ConfirmationState::Locked => "locked",
@@ -141,6 +149,7 @@ impl ConfirmationState {
             ConfirmationState::Unconfirmed => Msg::ApprovalUnconfirmed.text(lang).to_owned(),
             ConfirmationState::AwaitingVerification => Msg::ApprovalAwaiting.text(lang).to_owned(),
             ConfirmationState::ByCardCode => Msg::ApprovalByCard.text(lang).to_owned(),
+            ConfirmationState::ByFamilyPhone => Msg::ConfirmedByFamilyPhone.text(lang).to_owned(),
             ConfirmationState::ByCoordinator => Msg::ApprovalByCoordinator.text(lang).to_owned(),
             ConfirmationState::Disputed { .. } => Msg::ApprovalDisputed.text(lang).to_owned(),
             ConfirmationState::Locked => locked_text(lang, ServiceRecord::MAX_WRONG_CODES),

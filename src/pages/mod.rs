@@ -4,6 +4,7 @@ pub mod board;
 pub mod coordinator;
 pub mod credits;
 pub mod devices;
+pub mod family;
 pub mod figures;
 pub mod home;
 pub mod join;

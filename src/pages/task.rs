@@ -11,6 +11,7 @@ use linli_core::NaiveDateTime;
 
 use crate::app::{tr, Shell};
 use crate::components::notices::mutate_error_text;
+use crate::components::qr::Qr;
 use crate::i18n::{
     colon, date_time, duration_text, hours_approved_text, list_separator, places_left,
     waitlisted_badge, when, wrong_code_text, Lang, Msg,
@@ -101,6 +102,7 @@ pub enum VisitConfirmation {
     /// A code was entered on this phone and waits for the server, which alone knows the cards.
     Awaiting,
     ByCard,
+    ByFamilyPhone,
     ByCoordinator,
     Disputed {
         reason: String,
@@ -118,6 +120,7 @@ pub fn visit_confirmation(task: &Task, service: &ServiceRecord) -> Option<VisitC
     Some(match &service.confirmation {
         Confirmation::Confirmed { how, .. } => match how {
             ConfirmationMethod::CardCode => VisitConfirmation::ByCard,
+            ConfirmationMethod::FamilyPhone => VisitConfirmation::ByFamilyPhone,
             ConfirmationMethod::Coordinator => VisitConfirmation::ByCoordinator,
         },
         Confirmation::Disputed { reason, .. } => VisitConfirmation::Disputed {
@@ -262,6 +265,14 @@ fn TaskView(me: VolunteerId, id: TaskId) -> impl IntoView {
             .service
             .as_ref()
             .and_then(|s| visit_confirmation(&task, s));
+        // The link a family member's phone opens by scanning (the page's origin: the same app).
+        let family_link = p.service.as_ref().filter(|_| confirmation.is_some()).map(|s| {
+            let origin = window().location().origin().unwrap_or_default();
+            let link = engine
+                .view
+                .with_untracked(|v| crate::pages::family::visit_link(v, &me, s));
+            format!("{origin}/confirm#{}", link.to_fragment())
+        });
         let hours = p
             .service
             .as_ref()
@@ -414,7 +425,7 @@ fn TaskView(me: VolunteerId, id: TaskId) -> impl IntoView {
                                     <p class="status-line" data-testid="confirmation-state" data-state=match &state {
                                         VisitConfirmation::Open { .. } => "unconfirmed",
                                         VisitConfirmation::Awaiting => "awaiting",
-                                        VisitConfirmation::ByCard | VisitConfirmation::ByCoordinator => "confirmed",
+                                        VisitConfirmation::ByCard | VisitConfirmation::ByFamilyPhone | VisitConfirmation::ByCoordinator => "confirmed",
                                         VisitConfirmation::Disputed { .. } => "disputed",
                                         VisitConfirmation::Locked => "locked",
                                     }>
@@ -425,6 +436,7 @@ fn TaskView(me: VolunteerId, id: TaskId) -> impl IntoView {
                                                 VisitConfirmation::Open { .. } => String::new(),
                                                 VisitConfirmation::Awaiting => Msg::ConfirmAwaiting.text(lang).to_owned(),
                                                 VisitConfirmation::ByCard => Msg::ConfirmedByCard.text(lang).to_owned(),
+                                                VisitConfirmation::ByFamilyPhone => Msg::ConfirmedByFamilyPhone.text(lang).to_owned(),
                                                 VisitConfirmation::ByCoordinator => Msg::ConfirmedByCoordinator.text(lang).to_owned(),
                                                 VisitConfirmation::Disputed { reason } => format!("{}{}{reason}", Msg::ConfirmDisputed.text(lang), colon(lang)),
                                                 VisitConfirmation::Locked => Msg::ConfirmLocked.text(lang).to_owned(),
@@ -464,6 +476,13 @@ fn TaskView(me: VolunteerId, id: TaskId) -> impl IntoView {
                                             <button type="submit" class="primary" data-testid="confirm-visit">{tr(Msg::ConfirmVisitButton)}</button>
                                         </form>
                                     })}
+                                    {form.then(|| family_link.clone().map(|href| view! {
+                                        <div class="family-qr" data-testid="family-qr">
+                                            <p class="note">{tr(Msg::FamilyQrHint)}</p>
+                                            <Qr text=href.clone() label=Msg::FamilyQrHint.text(lang.get_untracked()).to_owned()/>
+                                            <p><a href=href.clone() data-testid="family-link" target="_blank" rel="noopener">{tr(Msg::FamilyConfirmTitle)}</a></p>
+                                        </div>
+                                    }))}
                                 </section>
                             }
                         })}

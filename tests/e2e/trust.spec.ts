@@ -3,8 +3,10 @@
 // wrong one first), the server checks it when the phone is back, the coordinator approves, the
 // credit appears in the volunteer's time bank, and the downloaded statement verifies with
 // `linli-server verify` against the village's published key (a tampered copy does not).
-import { test, expect, Page } from '@playwright/test';
+import { test, expect, devices, Browser, Page } from '@playwright/test';
 import { execFileSync } from 'child_process';
+import jsQR from 'jsqr';
+import { PNG } from 'pngjs';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -14,6 +16,7 @@ import {
   goOffline,
   goOnline,
   joinFreeOnTuesdayMornings,
+  serviceWorkerControls,
   snapshot,
   signUpUntilConfirmed,
   villageTime,
@@ -23,6 +26,52 @@ test.use({ timezoneId: 'Asia/Shanghai' });
 
 async function synced(page: Page) {
   await expect(page.getByTestId('sync-status')).toHaveText(/已同步/, { timeout: 20_000 });
+}
+
+/** The coordinator signs in at the desk and issues `beneficiary` a card; returns the code. */
+async function issueCard(browser: Browser, beneficiary: string) {
+  const desk = await browser.newContext({ viewport: { width: 1280, height: 800 }, baseURL: process.env.LINLI_BASE_URL });
+  const coordinator = await desk.newPage();
+  await coordinator.goto(`/login#${coordinatorLoginCode()}`);
+  await expect(coordinator).toHaveURL(/\/coordinator$/);
+  await synced(coordinator);
+  await coordinator.goto('/coordinator/beneficiaries');
+  await appReady(coordinator);
+  await coordinator.getByTestId(`beneficiary-${beneficiary}`).getByTestId('open-card').click();
+  const panel = coordinator.getByTestId('card-panel');
+  await panel.getByTestId('issue-code').click();
+  // Another test on this server may have issued this elder a card already: a new one then.
+  if (await panel.getByTestId('issue-code-confirm').isVisible()) {
+    await panel.getByTestId('issue-code-confirm').click();
+  }
+  await expect(panel.getByTestId('card-message')).toHaveText('已生成确认码。');
+  const code = ((await panel.getByTestId('card-code').textContent()) ?? '').trim();
+  expect(code).toMatch(/^\d{6}$/);
+  await expect(coordinator.getByTestId('card-sheet-code')).toContainText(code);
+  await synced(coordinator);
+  return { desk, coordinator, code };
+}
+
+/** A volunteer of the demo village, confirmed on a visit to someone: the task and their id. */
+async function confirmedOnAVisit(page: Page, name: string) {
+  await joinFreeOnTuesdayMornings(page, name);
+  const before = await snapshot(page);
+  const taskId = await signUpUntilConfirmed(page, (id) => Boolean(before[`task/${id}`]?.beneficiary));
+  const records = await snapshot(page);
+  const me = (await page.evaluate(() => JSON.parse(localStorage.getItem('linli.state')!).session.actor.role.id)) as string;
+  return { taskId, task: records[`task/${taskId}`], me, records };
+}
+
+/** Checks in and out of `task` with no signal: 90 minutes by the phone's clock. Stays offline. */
+async function visitOffline(page: Page, taskId: string, task: any) {
+  await page.clock.setFixedTime(villageTime(task.start, -10));
+  await page.goto(`/volunteer/task/${taskId}`);
+  await appReady(page);
+  await goOffline(page);
+  await page.getByTestId('check-in').click();
+  await page.clock.setFixedTime(villageTime(task.start, 80));
+  await page.getByTestId('check-out').click();
+  await expect(page.getByTestId('service-duration')).toHaveText('1 小时 30 分');
 }
 
 function verify(file: string, key: string): { ok: boolean; out: string } {
@@ -39,44 +88,14 @@ test('a visit confirmed with the card code on an offline phone is approved, cred
   browser,
 }) => {
   test.setTimeout(180_000);
-  await joinFreeOnTuesdayMornings(page, '周秀英');
-  const before = await snapshot(page);
-  const taskId = await signUpUntilConfirmed(page, (id) => Boolean(before[`task/${id}`]?.beneficiary));
-  const records = await snapshot(page);
-  const task = records[`task/${taskId}`];
-  const me = (await page.evaluate(() => JSON.parse(localStorage.getItem('linli.state')!).session.actor.role.id)) as string;
+  const { taskId, task, me, records } = await confirmedOnAVisit(page, '周秀英');
   const village = Object.keys(records).find((k) => k.startsWith('village/'))!.slice('village/'.length);
 
   // The coordinator, at the service centre's desk, issues the elder's card.
-  const desk = await browser.newContext({ viewport: { width: 1280, height: 800 }, baseURL: process.env.LINLI_BASE_URL });
-  const coordinator = await desk.newPage();
-  await coordinator.goto(`/login#${coordinatorLoginCode()}`);
-  await expect(coordinator).toHaveURL(/\/coordinator$/);
-  await synced(coordinator);
-  await coordinator.goto('/coordinator/beneficiaries');
-  await appReady(coordinator);
-  await coordinator.getByTestId(`beneficiary-${task.beneficiary}`).getByTestId('open-card').click();
-  const panel = coordinator.getByTestId('card-panel');
-  await panel.getByTestId('issue-code').click();
-  // Another test on this server may have issued this elder a card already: a new one then.
-  if (await panel.getByTestId('issue-code-confirm').isVisible()) {
-    await panel.getByTestId('issue-code-confirm').click();
-  }
-  await expect(panel.getByTestId('card-message')).toHaveText('已生成确认码。');
-  const code = ((await panel.getByTestId('card-code').textContent()) ?? '').trim();
-  expect(code).toMatch(/^\d{6}$/);
-  await expect(coordinator.getByTestId('card-sheet-code')).toContainText(code);
-  await synced(coordinator);
+  const { desk, coordinator, code } = await issueCard(browser, task.beneficiary);
 
   // The visit, with no signal: check in, check out.
-  await page.clock.setFixedTime(villageTime(task.start, -10));
-  await page.goto(`/volunteer/task/${taskId}`);
-  await appReady(page);
-  await goOffline(page);
-  await page.getByTestId('check-in').click();
-  await page.clock.setFixedTime(villageTime(task.start, 80));
-  await page.getByTestId('check-out').click();
-  await expect(page.getByTestId('service-duration')).toHaveText('1 小时 30 分');
+  await visitOffline(page, taskId, task);
   const state = page.getByTestId('confirmation-state');
   await expect(state).toHaveAttribute('data-state', 'unconfirmed');
 
@@ -157,4 +176,67 @@ test('a visit confirmed with the card code on an offline phone is approved, cred
   const bad = verify(tampered, key.public_key);
   expect(bad.ok).toBe(false);
   expect(bad.out).toContain('line 1');
+});
+
+test("a family member's own phone confirms the visit, both phones offline, and the card's code never reaches the volunteer's", async ({
+  page,
+  browser,
+}) => {
+  test.setTimeout(180_000);
+  const { taskId, task, me } = await confirmedOnAVisit(page, '吴淑珍');
+  const { desk, coordinator, code } = await issueCard(browser, task.beneficiary);
+  await visitOffline(page, taskId, task);
+
+  // The volunteer's phone shows a QR code of a link naming the visit; a camera reads it.
+  const qr = page.getByTestId('family-qr').locator('svg.qr');
+  await expect(qr).toBeVisible();
+  const href = (await page.getByTestId('family-link').getAttribute('href'))!;
+  expect(href).toContain(`/confirm#t=`);
+  await page.setViewportSize({ width: 412, height: 915 });
+  const png = PNG.sync.read(await qr.screenshot());
+  const read = jsQR(new Uint8ClampedArray(png.data), png.width, png.height);
+  expect(read?.data, 'the QR code decodes to the link').toBe(href);
+
+  // The daughter's phone opens the link, then loses its signal too; it works out the digits.
+  const family = await browser.newContext({ ...devices['Pixel 7'], baseURL: process.env.LINLI_BASE_URL });
+  const daughter = await family.newPage();
+  await daughter.goto(href);
+  await expect(daughter.getByTestId('family-visit')).toContainText('1 小时 30 分');
+  // Once opened, the app is on her phone: the page opens again with no signal at all.
+  await serviceWorkerControls(daughter);
+  await family.setOffline(true);
+  await family.route('**/api/**', (route) => route.abort('internetdisconnected'));
+  await daughter.reload();
+  await expect(daughter.getByTestId('family-volunteer')).toHaveText('淑珍');
+  await daughter.getByTestId('family-card-code').fill('12345');
+  await daughter.getByTestId('family-show-code').click();
+  await expect(daughter.getByTestId('family-code-error')).toBeVisible();
+  await daughter.getByTestId('family-card-code').fill(code);
+  await daughter.getByTestId('family-show-code').click();
+  const digits = ((await daughter.getByTestId('family-code').textContent()) ?? '').trim();
+  expect(digits).toMatch(/^\d{6}$/);
+  expect(digits).not.toBe(code);
+  await family.close();
+
+  // The volunteer types those digits: the card's code is nowhere on this phone.
+  await page.getByTestId('visit-code').fill(digits);
+  await page.getByTestId('confirm-visit').click();
+  const state = page.getByTestId('confirmation-state');
+  await expect(state).toHaveAttribute('data-state', 'awaiting');
+  const stored = (await page.evaluate(() => localStorage.getItem('linli.state'))) ?? '';
+  expect(stored).toContain(`"code":"${digits}"`);
+  expect(stored).not.toContain(`"code":"${code}"`);
+  await goOnline(page);
+  await expect(state).toHaveAttribute('data-state', 'confirmed', { timeout: 20_000 });
+  await expect(state).toHaveText('已由家属用自己的手机确认');
+
+  // The coordinator sees how it was confirmed.
+  await coordinator.goto('/coordinator/approvals');
+  await appReady(coordinator);
+  await synced(coordinator);
+  await coordinator.getByTestId('approvals-month').fill(task.start.slice(0, 7));
+  await expect(coordinator.getByTestId(`approval-${taskId}-${me}`)).toHaveAttribute('data-confirmation', 'family-phone', {
+    timeout: 20_000,
+  });
+  await desk.close();
 });

@@ -6,9 +6,10 @@
 //! Amounts are integers in **hundredths of a credit** (1 credit = 100), so phone and server
 //! add them up identically (no floating point). Each account's lines form a hash chain
 //! (`prev` holds the previous line's [`LedgerLine::chain_hash`]); the server signs each line's
-//! [`LedgerLine::signing_bytes`] with its village's Ed25519 key, so an exported [`Statement`]
-//! can be checked by anyone holding the village's public key (`linli-server verify`; format and
-//! canonical bytes: `docs/ledger.md`). Signing and verifying are server-only: this crate has no
+//! [`LedgerLine::signing_bytes`] with its village's Ed25519 key, and seals each exported
+//! [`Statement`] as a whole ([`StatementSeal`]: how many lines, which was last, the balance), so
+//! the statement can be checked by anyone holding the village's public key (`linli-server
+//! verify`; format and canonical bytes: `docs/ledger.md`). Signing and verifying are server-only: this crate has no
 //! cryptography beyond SHA-256, so it stays small in the phone's wasm.
 
 use serde::{Deserialize, Serialize};
@@ -27,6 +28,10 @@ pub const DEFAULT_RATE_PER_HOUR_HUNDREDTHS: i64 = HUNDREDTHS_PER_CREDIT;
 /// signature over a ledger line can never be mistaken for one over anything else the server
 /// might sign later, and a future format gets a new tag instead of a silent reinterpretation.
 pub const SIGNING_DOMAIN: &str = "linli-ledger-line/1";
+
+/// The first field of [`StatementSeal::signing_bytes`]. Its own tag, not [`SIGNING_DOMAIN`]:
+/// a seal's signature must never pass for a line's, nor a line's for a seal's.
+pub const SEAL_SIGNING_DOMAIN: &str = "linli-ledger-seal/1";
 
 /// One line of an account's ledger. Lines are only ever appended; a mistake is corrected by a
 /// new line (a [`LedgerEntry::ServiceReversal`]), never by editing an old one.
@@ -341,8 +346,9 @@ pub fn parse_credits(text: &str) -> Option<i64> {
 
 /// An account's statement as exported by `GET /api/v1/ledger/{account}/statement` and read by
 /// `linli-server verify`: every line of the account in seq order, the balance they add up to,
-/// and the public key they were signed with (an auditor checks that key against the village's
-/// published one, `GET /api/v1/villages/{id}/key`).
+/// the public key they were signed with (an auditor checks that key against the village's
+/// published one, `GET /api/v1/villages/{id}/key`), and the server's [`StatementSeal`] over
+/// the whole.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Statement {
@@ -354,6 +360,69 @@ pub struct Statement {
     pub lines: Vec<LedgerLine>,
     /// Hundredths of a credit; must equal the sum of `lines`.
     pub balance: i64,
+    /// The server's signature over the statement as a whole, made when it was exported. Every
+    /// statement the server exports has one; it is optional only so that statements exported
+    /// before seals existed still read (they verify, with a warning that nothing shows no
+    /// lines were cut off their end).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seal: Option<StatementSeal>,
+}
+
+impl Statement {
+    /// The chain hash of the last line, `""` for a statement without lines: what a seal's
+    /// `last_chain_hash` holds.
+    pub fn last_chain_hash(&self) -> String {
+        self.lines
+            .last()
+            .map(LedgerLine::chain_hash)
+            .unwrap_or_default()
+    }
+}
+
+/// What the server signs over a whole [`Statement`] when it exports it. The lines' own
+/// signatures and chain show each line is genuine and none was removed, changed or moved in the
+/// middle; only this shows none was cut off the *end*: it fixes how many lines there were, which
+/// one was last and the balance, as of `issued_at`. It cannot show that no line was stored after
+/// `issued_at`: a newer statement can have more.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatementSeal {
+    /// Unix seconds, the server's clock when the statement was exported.
+    pub issued_at: i64,
+    /// How many lines the statement had.
+    pub lines: u64,
+    /// [`Statement::last_chain_hash`]: hex chain hash of the last line, `""` for none.
+    pub last_chain_hash: String,
+    /// Hundredths of a credit: the statement's balance.
+    pub balance: i64,
+    /// Base64 Ed25519 signature over [`StatementSeal::signing_bytes`] by the village's key.
+    pub signature: String,
+}
+
+impl StatementSeal {
+    /// The canonical bytes the village key signs for a seal on the statement of `account` in
+    /// `village_id`, encoded like [`LedgerLine::signing_bytes`] (length-prefixed strings,
+    /// 8-byte big-endian integers) and for the same reasons:
+    ///
+    /// `str(SEAL_SIGNING_DOMAIN) str(village_id) str(account) i64(issued_at) u64(lines)
+    /// str(last_chain_hash) i64(balance)`
+    ///
+    /// Unlike a line's, these bytes name the village and the account: nothing else ties a seal
+    /// to its statement (an empty account's seal, `lines` 0 and `last_chain_hash` `""`, would
+    /// otherwise fit every empty account of the village), and it makes the statement's
+    /// `village_id` a signed field.
+    pub fn signing_bytes(&self, village_id: &str, account: &str) -> Vec<u8> {
+        let mut out =
+            Vec::with_capacity(112 + village_id.len() + account.len() + self.last_chain_hash.len());
+        put_str(&mut out, SEAL_SIGNING_DOMAIN);
+        put_str(&mut out, village_id);
+        put_str(&mut out, account);
+        out.extend_from_slice(&self.issued_at.to_be_bytes());
+        out.extend_from_slice(&self.lines.to_be_bytes());
+        put_str(&mut out, &self.last_chain_hash);
+        out.extend_from_slice(&self.balance.to_be_bytes());
+        out
+    }
 }
 
 #[cfg(test)]
@@ -504,6 +573,109 @@ mod tests {
             str_field(&mut expected, text);
         }
         assert_eq!(l.signing_bytes(), expected);
+    }
+
+    fn seal() -> StatementSeal {
+        StatementSeal {
+            issued_at: -2,
+            lines: 3,
+            last_chain_hash: "cd".into(),
+            balance: -7,
+            signature: "ignored".into(),
+        }
+    }
+
+    /// Pinned like the line's: an auditor rebuilds these bytes from `docs/ledger.md`.
+    #[test]
+    fn seal_signing_bytes_are_the_documented_layout() {
+        let str_field = |out: &mut Vec<u8>, text: &str| {
+            out.extend_from_slice(&(text.len() as u64).to_be_bytes());
+            out.extend_from_slice(text.as_bytes());
+        };
+        let mut expected = Vec::new();
+        str_field(&mut expected, "linli-ledger-seal/1");
+        str_field(&mut expected, "vil-1");
+        str_field(&mut expected, "b-1");
+        expected.extend_from_slice(&(-2i64).to_be_bytes());
+        expected.extend_from_slice(&3u64.to_be_bytes());
+        str_field(&mut expected, "cd");
+        expected.extend_from_slice(&(-7i64).to_be_bytes());
+        assert_eq!(seal().signing_bytes("vil-1", "b-1"), expected);
+        assert_eq!(expected.len(), 8 + 19 + 8 + 5 + 8 + 3 + 8 + 8 + 8 + 2 + 8);
+    }
+
+    #[test]
+    fn seal_signing_bytes_cover_every_field_but_the_signature() {
+        let base = seal();
+        let bytes = base.signing_bytes("vil-1", "b-1");
+        let resigned = StatementSeal {
+            signature: "other".into(),
+            ..base.clone()
+        };
+        assert_eq!(resigned.signing_bytes("vil-1", "b-1"), bytes);
+        assert_ne!(base.signing_bytes("vil-2", "b-1"), bytes, "village");
+        assert_ne!(base.signing_bytes("vil-1", "b-2"), bytes, "account");
+        // The length prefixes keep the village and the account apart.
+        assert_ne!(base.signing_bytes("vil-1b", "-1"), bytes);
+        let variants = [
+            StatementSeal {
+                issued_at: -1,
+                ..base.clone()
+            },
+            StatementSeal {
+                lines: 2,
+                ..base.clone()
+            },
+            StatementSeal {
+                last_chain_hash: "ce".into(),
+                ..base.clone()
+            },
+            StatementSeal {
+                balance: -6,
+                ..base.clone()
+            },
+        ];
+        for v in variants {
+            assert_ne!(v.signing_bytes("vil-1", "b-1"), bytes, "{v:?}");
+        }
+        // A line's bytes never start like a seal's: each names its own format first.
+        assert_ne!(SEAL_SIGNING_DOMAIN, SIGNING_DOMAIN);
+    }
+
+    #[test]
+    fn a_statement_without_a_seal_reads_and_writes_without_one() {
+        let statement = Statement {
+            village_id: "vil-1".into(),
+            village_name: "示范村".into(),
+            account: "v-0001".into(),
+            public_key: "k".into(),
+            lines: vec![line(100, credit(60))],
+            balance: 100,
+            seal: None,
+        };
+        let json = serde_json::to_value(&statement).expect("serialize");
+        assert!(json.get("seal").is_none(), "{json}");
+        let back: Statement = serde_json::from_value(json.clone()).expect("old file");
+        assert_eq!(back, statement);
+        assert_eq!(statement.last_chain_hash(), statement.lines[0].chain_hash());
+        let empty = Statement {
+            lines: Vec::new(),
+            ..statement.clone()
+        };
+        assert_eq!(empty.last_chain_hash(), "");
+        // Sealed, the seal round-trips; an unknown field in it is refused like anywhere else.
+        let sealed = Statement {
+            seal: Some(seal()),
+            ..statement
+        };
+        let mut json = serde_json::to_value(&sealed).expect("serialize");
+        assert_eq!(json["seal"]["lines"], 3);
+        assert_eq!(
+            serde_json::from_value::<Statement>(json.clone()).expect("sealed"),
+            sealed
+        );
+        json["seal"]["note"] = serde_json::json!("unsigned extra");
+        assert!(serde_json::from_value::<Statement>(json).is_err());
     }
 
     #[test]

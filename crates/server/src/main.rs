@@ -437,6 +437,19 @@ fn run_verify(path: &std::path::Path, key: Option<&str>) -> ExitCode {
                 linli_core::ledger::format_credits(verified.balance),
                 verified.balance
             );
+            match verified.sealed_at {
+                Some(issued_at) => println!(
+                    "sealed: issued at {} (unix {issued_at}): complete then; lines stored later \
+                     are not in it",
+                    linli_server::signing::format_unix_utc(issued_at)
+                ),
+                None => println!("sealed: no (cannot show that no lines were cut off the end)"),
+            }
+            if let Some(warning) = verified.completeness_warning() {
+                // Exit 0 all the same: statements exported before seals existed must still
+                // verify (docs/ledger.md).
+                eprintln!("linli-server verify: warning: {warning}");
+            }
             if key.is_some() {
                 println!("key: {} (the --key given)", verified.public_key);
             } else {

@@ -232,7 +232,7 @@ fn ledger_statement_path() -> Value {
     json!({
         "get": {
             "summary": "A time-bank account's signed lines, its balance and the village's key",
-            "description": "A volunteer's token reads its own account; a coordinator's any account                 (volunteer v-..., beneficiary b-...) of their village. Every line is chained (prev:                 the previous line's chain hash) and signed with the village's Ed25519 key; check it                 with linli-server verify (docs/ledger.md). balance is the sum of the lines.",
+            "description": "A volunteer's token reads its own account; a coordinator's any account                 (volunteer v-..., beneficiary b-...) of their village. Every line is chained (prev:                 the previous line's chain hash) and signed with the village's Ed25519 key; check it                 with linli-server verify (docs/ledger.md). balance is the sum of the lines. seal, signed                 by the same key, fixes the number of lines, the last line and the balance as of                 issued_at, so a statement with lines cut off its end fails verification.",
             "security": [{"bearer": []}],
             "parameters": [{"name": "account", "in": "path", "required": true,
                 "schema": {"type": "string"}, "description": "A volunteer id or a beneficiary id"}],
@@ -255,12 +255,26 @@ fn ledger_schema(name: &str) -> Value {
         "Statement" => json!({
             "type": "object",
             "additionalProperties": false,
-            "required": ["village_id", "village_name", "account", "public_key", "lines", "balance"],
+            "required": ["village_id", "village_name", "account", "public_key", "lines", "balance", "seal"],
             "properties": {
                 "village_id": id, "village_name": {"type": "string"}, "account": id,
                 "public_key": {"type": "string", "description": "Base64 of the village's 32-byte Ed25519 public key"},
                 "lines": {"type": "array", "items": {"$ref": "#/components/schemas/LedgerLine"}},
-                "balance": {"type": "integer", "description": "Hundredths of a credit: the sum of the lines"}
+                "balance": {"type": "integer", "description": "Hundredths of a credit: the sum of the lines"},
+                "seal": {"$ref": "#/components/schemas/StatementSeal"}
+            }
+        }),
+        "StatementSeal" => json!({
+            "type": "object",
+            "additionalProperties": false,
+            "description": "The server's signature over the statement as a whole when it was exported: shows no line was cut off its end (docs/ledger.md)",
+            "required": ["issued_at", "lines", "last_chain_hash", "balance", "signature"],
+            "properties": {
+                "issued_at": {"type": "integer", "description": "Unix seconds, the server's clock when the statement was exported"},
+                "lines": {"type": "integer", "minimum": 0, "description": "How many lines the statement has"},
+                "last_chain_hash": {"type": "string", "description": "Hex chain hash of the last line; empty for none"},
+                "balance": {"type": "integer", "description": "Hundredths of a credit: the statement's balance"},
+                "signature": {"type": "string", "description": "Base64 Ed25519 signature by the village key over the seal's canonical bytes"}
             }
         }),
         "LedgerLine" => json!({
@@ -647,6 +661,7 @@ pub fn document() -> Value {
                 },
                 "VillageKeyResponse": village_key_schema(),
                 "Statement": ledger_schema("Statement"),
+                "StatementSeal": ledger_schema("StatementSeal"),
                 "LedgerLine": ledger_schema("LedgerLine"),
                 "LedgerEntry": ledger_schema("LedgerEntry"),
                 "PublicFigures": figures_schema("PublicFigures"),

@@ -1,14 +1,14 @@
-//! Ed25519 signatures over the time bank's ledger lines, one key per village, and the check of
-//! an exported statement that `linli-server verify` runs. The lines' canonical bytes and the
-//! hash chain are core's ([`linli_core::ledger`]); only the cryptography is here, so the phones'
-//! wasm never carries it. Format and procedure for auditors: `docs/ledger.md`.
+//! Ed25519 signatures over the time bank's ledger lines and exported statements' seals, one key
+//! per village, and the check of an exported statement that `linli-server verify` runs. The
+//! canonical bytes and the hash chain are core's ([`linli_core::ledger`]); only the
+//! cryptography is here, so the phones' wasm never carries it. Format and procedure for auditors: `docs/ledger.md`.
 
 use std::fmt;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
-use linli_core::ledger::{format_credits, LedgerError, LedgerLine, Statement};
+use linli_core::ledger::{format_credits, LedgerError, LedgerLine, Statement, StatementSeal};
 
 /// The algorithm's name as `GET /api/v1/villages/{id}/key` reports it.
 pub const ALGORITHM: &str = "ed25519";
@@ -97,6 +97,32 @@ pub fn sign_line(key: &VillageKey, line: &mut LedgerLine) {
     line.signature = Some(BASE64.encode(signature.to_bytes()));
 }
 
+/// Seals `statement` as it stands (its lines and `balance`, as of `issued_at`, the server's
+/// clock): sets `seal` to a [`StatementSeal`] signed with the village's key over
+/// [`StatementSeal::signing_bytes`]. Call it last, on exactly what is returned: any later
+/// change to the lines, the balance, `village_id` or `account` breaks the seal.
+pub fn seal_statement(key: &VillageKey, statement: &mut Statement, issued_at: i64) {
+    let mut seal = StatementSeal {
+        issued_at,
+        lines: statement.lines.len() as u64,
+        last_chain_hash: statement.last_chain_hash(),
+        balance: statement.balance,
+        signature: String::new(),
+    };
+    let signature = key
+        .key
+        .sign(&seal.signing_bytes(&statement.village_id, &statement.account));
+    seal.signature = BASE64.encode(signature.to_bytes());
+    statement.seal = Some(seal);
+}
+
+/// What `verify` warns about a statement without a seal (exported before seals existed, or with
+/// its seal stripped): valid line by line, but nothing shows it is complete.
+pub const UNSEALED_WARNING: &str = "the statement has no seal, so nothing shows that no lines \
+     were cut off its end: a truncated statement with its balance lowered to match looks like a \
+     genuine older one. Statements exported before seals existed have none; fetch a fresh, \
+     sealed one from the village and compare.";
+
 /// A statement that passed [`verify_statement`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifiedStatement {
@@ -109,6 +135,20 @@ pub struct VerifiedStatement {
     pub balance: i64,
     /// The key the signatures were checked with (base64).
     pub public_key: String,
+    /// The seal's `issued_at` (Unix seconds, the server's clock): the statement was complete
+    /// then. `None`: the statement has no seal ([`VerifiedStatement::completeness_warning`]).
+    pub sealed_at: Option<i64>,
+}
+
+impl VerifiedStatement {
+    /// [`UNSEALED_WARNING`] for a statement without a seal, `None` for a sealed one. A warning,
+    /// not a failure: statements exported before seals existed must keep verifying.
+    pub fn completeness_warning(&self) -> Option<&'static str> {
+        match self.sealed_at {
+            Some(_) => None,
+            None => Some(UNSEALED_WARNING),
+        }
+    }
 }
 
 /// Why a statement is not valid. Lines are named by their position in the statement's
@@ -188,6 +228,35 @@ pub enum VerifyError {
         format_credits(*computed)
     )]
     BalanceMismatch { stated: i64, computed: i64 },
+    #[error("the seal's signature is not 64 bytes of base64")]
+    MalformedSealSignature,
+    #[error(
+        "the seal's signature does not match under this key: the seal was altered (issued_at, \
+         lines, last_chain_hash or balance), was issued for another account or village, or was \
+         signed with another key"
+    )]
+    BadSealSignature,
+    #[error(
+        "the seal says the statement had {sealed} lines when it was issued, but it has {found}: \
+         {}",
+        if found < sealed {
+            "lines were cut off its end"
+        } else {
+            "lines were added after it was sealed"
+        }
+    )]
+    SealLineCount { sealed: u64, found: u64 },
+    #[error(
+        "the seal's last_chain_hash is {sealed:?} but the statement's last line hashes to \
+         {found:?}: its last line is not the one that was sealed"
+    )]
+    SealLastLine { sealed: String, found: String },
+    #[error(
+        "the seal says a balance of {} credits but the statement's lines add up to {} credits",
+        format_credits(*sealed),
+        format_credits(*computed)
+    )]
+    SealBalance { sealed: i64, computed: i64 },
 }
 
 /// Reads a statement file's bytes (JSON as the statement endpoint returns it). Fields the
@@ -212,10 +281,14 @@ fn decode_public_key(text: &str) -> Result<VerifyingKey, String> {
 /// previous line's chain hash, each signature valid under that key (strict Ed25519: no
 /// malleable signatures, no weak keys), each line's amount of the right sign for its kind;
 /// the running balance never goes below zero; and the `balance` field is the sum of the lines.
-/// The first failure is returned, naming the line.
+/// Then, if the statement has a seal: its signature is valid under the same key (over the
+/// statement's `village_id` and `account`), and it counts the same number of lines, names the
+/// same last line and the same balance. The first failure is returned, naming the line or the
+/// seal.
 ///
-/// What it cannot tell: lines cut off the *end* of a statement (a genuine older statement
-/// looks the same). Compare the last seq and balance with the village's own statement.
+/// The line checks come first: a tampered line is reported as such, not as a broken seal.
+/// Without a seal, lines cut off the *end* cannot be told from a genuine older statement: the
+/// statement still verifies, and [`VerifiedStatement::completeness_warning`] says so.
 pub fn verify_statement(
     statement: &Statement,
     public_key_base64: &str,
@@ -279,6 +352,9 @@ pub fn verify_statement(
             computed: running,
         });
     }
+    if let Some(seal) = &statement.seal {
+        check_seal(&key, statement, seal, running)?;
+    }
     Ok(VerifiedStatement {
         village_id: statement.village_id.clone(),
         village_name: statement.village_name.clone(),
@@ -286,7 +362,80 @@ pub fn verify_statement(
         lines: statement.lines.len(),
         balance: running,
         public_key: BASE64.encode(key.as_bytes()),
+        sealed_at: statement.seal.as_ref().map(|seal| seal.issued_at),
     })
+}
+
+/// The seal's signature first: once it is genuine, a count, last line or balance that differs
+/// from the statement's means the statement changed after sealing, and the message can say how.
+fn check_seal(
+    key: &VerifyingKey,
+    statement: &Statement,
+    seal: &StatementSeal,
+    computed_balance: i64,
+) -> Result<(), VerifyError> {
+    let bytes = BASE64
+        .decode(seal.signature.trim())
+        .map_err(|_| VerifyError::MalformedSealSignature)?;
+    let bytes: [u8; 64] = bytes
+        .as_slice()
+        .try_into()
+        .map_err(|_| VerifyError::MalformedSealSignature)?;
+    key.verify_strict(
+        &seal.signing_bytes(&statement.village_id, &statement.account),
+        &Signature::from_bytes(&bytes),
+    )
+    .map_err(|_| VerifyError::BadSealSignature)?;
+    let found = statement.lines.len() as u64;
+    if seal.lines != found {
+        return Err(VerifyError::SealLineCount {
+            sealed: seal.lines,
+            found,
+        });
+    }
+    let last = statement.last_chain_hash();
+    if seal.last_chain_hash != last {
+        return Err(VerifyError::SealLastLine {
+            sealed: seal.last_chain_hash.clone(),
+            found: last,
+        });
+    }
+    if seal.balance != computed_balance {
+        return Err(VerifyError::SealBalance {
+            sealed: seal.balance,
+            computed: computed_balance,
+        });
+    }
+    Ok(())
+}
+
+/// Unix seconds as a UTC date and time, `2026-05-28 20:26:40 UTC`, for `verify`'s output of a
+/// seal's `issued_at`. Written out (days to civil date, H. Hinnant's algorithm) rather than
+/// pulling a date crate into the server for one line; proleptic Gregorian, any `i64`.
+pub fn format_unix_utc(seconds: i64) -> String {
+    let days = seconds.div_euclid(86_400);
+    let of_day = seconds.rem_euclid(86_400);
+    // Days since 0000-03-01, so that the leap day is the last day of a "year".
+    let z = i128::from(days) + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153; // 0 = March
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    };
+    let year = year_of_era + era * 400 + i128::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
+        of_day / 3_600,
+        of_day % 3_600 / 60,
+        of_day % 60
+    )
 }
 
 fn check_signature(key: &VerifyingKey, line: &LedgerLine, index: usize) -> Result<(), VerifyError> {
@@ -358,10 +507,16 @@ mod tests {
             public_key: key.public_key_base64(),
             balance: linli_core::ledger::balance(&lines),
             lines,
+            seal: None,
         }
     }
 
-    /// v-0001: +1.50, +1.00, −0.50 to b-0007, −1.00 redeemed: 1.00 left.
+    /// When [`good`]'s statement is sealed.
+    const ISSUED_AT: i64 = 1_780_100_000;
+
+    /// v-0001: +1.50, +1.00, −0.50 to b-0007, −1.00 redeemed: 1.00 left. Sealed, as the server
+    /// exports it; the tests of single lines show that a line's fault is reported before the
+    /// seal's.
     fn good(key: &VillageKey) -> Statement {
         let lines = chain(
             key,
@@ -386,7 +541,9 @@ mod tests {
                 ),
             ],
         );
-        statement(key, "v-0001", lines)
+        let mut s = statement(key, "v-0001", lines);
+        seal_statement(key, &mut s, ISSUED_AT);
+        s
     }
 
     fn check(statement: &Statement, key: &VillageKey) -> Result<VerifiedStatement, VerifyError> {
@@ -409,6 +566,240 @@ mod tests {
         // An account without lines has balance 0.
         let empty = statement(&key, "b-0009", Vec::new());
         assert_eq!(check(&empty, &key).map(|v| v.balance), Ok(0));
+    }
+
+    #[test]
+    fn a_sealed_statement_verifies_and_says_when_it_was_complete() {
+        let key = VillageKey::generate();
+        let good = good(&key);
+        let seal = good.seal.clone().expect("sealed");
+        assert_eq!(
+            (seal.issued_at, seal.lines, seal.balance),
+            (ISSUED_AT, 4, 100)
+        );
+        assert_eq!(seal.last_chain_hash, good.lines[3].chain_hash());
+        let verified = check(&good, &key).expect("valid");
+        assert_eq!(verified.sealed_at, Some(ISSUED_AT));
+        assert_eq!(verified.completeness_warning(), None);
+        let json = serde_json::to_vec(&good).expect("json");
+        assert_eq!(
+            check(&parse_statement(&json).expect("parse"), &key),
+            Ok(verified)
+        );
+        // An account without lines is sealed too: "" as its last line's hash.
+        let mut empty = statement(&key, "b-0009", Vec::new());
+        seal_statement(&key, &mut empty, ISSUED_AT);
+        assert_eq!(
+            empty.seal.as_ref().map(|s| s.last_chain_hash.as_str()),
+            Some("")
+        );
+        assert_eq!(
+            check(&empty, &key).map(|v| v.sealed_at),
+            Ok(Some(ISSUED_AT))
+        );
+    }
+
+    #[test]
+    fn lines_cut_off_the_end_fail_at_the_seal() {
+        let key = VillageKey::generate();
+        // The latest credit cut off and the balance lowered to match: every line and the
+        // balance are consistent, only the seal still counts two.
+        let mut credited = statement(
+            &key,
+            "v-0001",
+            chain(
+                &key,
+                vec![credit("v-0001", "t-1", 60), credit("v-0001", "t-2", 90)],
+            ),
+        );
+        seal_statement(&key, &mut credited, ISSUED_AT);
+        let removed = credited.lines.pop().expect("a line");
+        credited.balance -= removed.amount;
+        assert_eq!(credited.balance, 100);
+        let err = check(&credited, &key).expect_err("truncated");
+        assert_eq!(
+            err,
+            VerifyError::SealLineCount {
+                sealed: 2,
+                found: 1
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "the seal says the statement had 2 lines when it was issued, but it has 1: lines \
+             were cut off its end"
+        );
+        // The latest spending cut off (the balance goes up to match): the same.
+        let mut s = good(&key);
+        let removed = s.lines.pop().expect("a line");
+        s.balance -= removed.amount;
+        assert_eq!(
+            check(&s, &key),
+            Err(VerifyError::SealLineCount {
+                sealed: 4,
+                found: 3
+            })
+        );
+        // Down to nothing: the same.
+        let mut none = good(&key);
+        none.lines.clear();
+        none.balance = 0;
+        assert_eq!(
+            check(&none, &key),
+            Err(VerifyError::SealLineCount {
+                sealed: 4,
+                found: 0
+            })
+        );
+        // A seal edited to match the shorter statement is no longer the village's.
+        let mut reseal = s.clone();
+        if let Some(seal) = reseal.seal.as_mut() {
+            seal.lines = 3;
+            seal.last_chain_hash = reseal.lines[2].chain_hash();
+            seal.balance = reseal.balance;
+        }
+        assert_eq!(check(&reseal, &key), Err(VerifyError::BadSealSignature));
+        // What is left: the seal stripped. It verifies, but says it cannot tell.
+        s.seal = None;
+        let verified = check(&s, &key).expect("valid line by line");
+        assert_eq!((verified.lines, verified.sealed_at), (3, None));
+        assert_eq!(verified.completeness_warning(), Some(UNSEALED_WARNING));
+    }
+
+    #[test]
+    fn a_line_appended_after_sealing_fails_at_the_seal() {
+        let key = VillageKey::generate();
+        let mut s = good(&key);
+        let last = s.lines.pop().expect("a line");
+        s.balance -= last.amount;
+        seal_statement(&key, &mut s, ISSUED_AT);
+        s.lines.push(last);
+        s.balance = linli_core::ledger::balance(&s.lines);
+        let err = check(&s, &key).expect_err("longer");
+        assert_eq!(
+            err,
+            VerifyError::SealLineCount {
+                sealed: 3,
+                found: 4
+            }
+        );
+        assert!(err
+            .to_string()
+            .ends_with("lines were added after it was sealed"));
+    }
+
+    #[test]
+    fn an_edited_seal_fails() {
+        let key = VillageKey::generate();
+        let good = good(&key);
+        let edits: [fn(&mut StatementSeal); 5] = [
+            |seal| seal.issued_at += 86_400,
+            |seal| seal.lines = 5,
+            |seal| seal.lines = 3,
+            |seal| seal.balance = 10_000,
+            |seal| seal.last_chain_hash = String::new(),
+        ];
+        for edit in edits {
+            let mut s = good.clone();
+            if let Some(seal) = s.seal.as_mut() {
+                edit(seal);
+            }
+            let err = check(&s, &key).expect_err("edited");
+            assert_eq!(err, VerifyError::BadSealSignature, "{:?}", s.seal);
+            assert!(err.to_string().contains("seal"), "{err}");
+        }
+        let mut s = good.clone();
+        if let Some(seal) = s.seal.as_mut() {
+            seal.signature = "!!".into();
+        }
+        assert_eq!(check(&s, &key), Err(VerifyError::MalformedSealSignature));
+        if let Some(seal) = s.seal.as_mut() {
+            seal.signature = BASE64.encode([0u8; 63]);
+        }
+        assert_eq!(check(&s, &key), Err(VerifyError::MalformedSealSignature));
+    }
+
+    #[test]
+    fn a_seal_of_another_account_or_village_fails() {
+        let key = VillageKey::generate();
+        let good = good(&key);
+        // Another account of the same village, same key: its seal on our statement.
+        let mut theirs = statement(
+            &key,
+            "v-0002",
+            chain(&key, vec![credit("v-0002", "t-9", 60)]),
+        );
+        seal_statement(&key, &mut theirs, ISSUED_AT);
+        let borrowed = Statement {
+            seal: theirs.seal.clone(),
+            ..good.clone()
+        };
+        assert_eq!(check(&borrowed, &key), Err(VerifyError::BadSealSignature));
+        // Two empty accounts: the same count, last hash and balance, yet not interchangeable.
+        let mut empty_a = statement(&key, "b-0001", Vec::new());
+        let mut empty_b = statement(&key, "b-0002", Vec::new());
+        seal_statement(&key, &mut empty_a, ISSUED_AT);
+        empty_b.seal = empty_a.seal.clone();
+        assert_eq!(check(&empty_b, &key), Err(VerifyError::BadSealSignature));
+        // The same statement relabelled as another village's (a key shared by mistake).
+        let relabelled = Statement {
+            village_id: "vil-2".into(),
+            ..good.clone()
+        };
+        assert_eq!(check(&relabelled, &key), Err(VerifyError::BadSealSignature));
+        // Our lines sealed by another village's key.
+        let other = VillageKey::generate();
+        let mut foreign = good.clone();
+        seal_statement(&other, &mut foreign, ISSUED_AT);
+        assert_eq!(check(&foreign, &key), Err(VerifyError::BadSealSignature));
+    }
+
+    #[test]
+    fn a_sealed_fork_and_a_sealed_wrong_balance_are_named() {
+        // Neither happens without the village's key signing something wrong; the seal still
+        // says which of its fields disagrees.
+        let key = VillageKey::generate();
+        let good = good(&key);
+        let mut fork = good.clone();
+        let mut other_last = draft(
+            "v-0001",
+            -100,
+            LedgerEntry::Redeem {
+                what: "剪发".into(),
+            },
+            "",
+        );
+        other_last.chain_after(Some(&fork.lines[2]));
+        sign_line(&key, &mut other_last);
+        fork.lines[3] = other_last;
+        assert!(matches!(
+            check(&fork, &key),
+            Err(VerifyError::SealLastLine { .. })
+        ));
+        let mut wrong = good.clone();
+        wrong.balance = 7;
+        seal_statement(&key, &mut wrong, ISSUED_AT);
+        wrong.balance = 100;
+        assert_eq!(
+            check(&wrong, &key),
+            Err(VerifyError::SealBalance {
+                sealed: 7,
+                computed: 100
+            })
+        );
+    }
+
+    #[test]
+    fn unix_seconds_read_as_utc() {
+        assert_eq!(format_unix_utc(0), "1970-01-01 00:00:00 UTC");
+        assert_eq!(format_unix_utc(-1), "1969-12-31 23:59:59 UTC");
+        assert_eq!(format_unix_utc(1_780_000_000), "2026-05-28 20:26:40 UTC");
+        assert_eq!(format_unix_utc(951_782_400), "2000-02-29 00:00:00 UTC");
+        assert_eq!(format_unix_utc(4_107_542_400), "2100-03-01 00:00:00 UTC");
+        // A forged issued_at of any size prints without a panic.
+        for extreme in [i64::MIN, i64::MAX] {
+            assert!(format_unix_utc(extreme).ends_with(" UTC"));
+        }
     }
 
     #[test]
@@ -691,7 +1082,20 @@ mod tests {
                 "MtBti9J6HGCMsRv/Qna+x044IPj0F3OHqcodWu+BehaoUO28ns/Q4siqpPzJ12MP4y7ZneWZCWxMOc4HiZLhBw=="
             )
         );
-        let doc = statement(&key, "v-0001", vec![first, second]);
+        let mut doc = statement(&key, "v-0001", vec![first, second]);
+        // The seal signs the village id: the document's.
+        doc.village_id = "vil-0001".into();
+        seal_statement(&key, &mut doc, 1_780_007_200);
+        let seal = doc.seal.clone().expect("sealed");
+        assert_eq!((seal.lines, seal.balance), (2, 100));
+        assert_eq!(
+            seal.last_chain_hash,
+            "ea5c2df3fa82d1d5960ce41d94abc0a4a35d5777e6533b76792a798791fb0fff"
+        );
+        assert_eq!(
+            seal.signature,
+            "dnVy5EA0Ut9eEznpODYL+Ooalm0ByLoGNaPftRqHCpEUddVseO36ec63bGL48m46C59jcWW7Li9NMozi4vcBBg=="
+        );
         assert_eq!(check(&doc, &key).map(|v| v.balance), Ok(100));
     }
 

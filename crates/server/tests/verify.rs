@@ -1,7 +1,8 @@
 //! The time bank's signatures from the outside: the real `linli-server verify` binary on
-//! statement files (a good one passes, a tampered one fails with its reason, bad input is
-//! reported without a panic), and `GET /api/v1/villages/{id}/key` over real HTTP, whose key
-//! is the one the village's lines are signed with.
+//! statement files (a good one passes, a tampered or truncated one fails with its reason, an
+//! unsealed one passes with a warning, bad input is reported without a panic), and
+//! `GET /api/v1/villages/{id}/key` over real HTTP, whose key is the one the village's lines and
+//! exported statements are signed with.
 
 mod support;
 
@@ -11,10 +12,10 @@ use std::process::{Command, Output, Stdio};
 
 use linli_core::ledger::{balance, credits_for_minutes, LedgerEntry, LedgerLine, Statement};
 use linli_core::{TaskId, VolunteerId};
-use linli_server::signing::{sign_line, VillageKey};
+use linli_server::signing::{seal_statement, sign_line, VillageKey};
 use linli_server::storage::Storage;
 use serde_json::Value;
-use support::{http_client, scratch_dir, Server};
+use support::{http_client, join, scratch_dir, Server};
 
 const VILLAGE: &str = "vil-0001";
 
@@ -89,7 +90,18 @@ fn statement(public_key: String, mut sign: impl FnMut(&mut LedgerLine)) -> State
         public_key,
         balance: balance(&lines),
         lines,
+        seal: None,
     }
+}
+
+/// When [`sealed`] statements were issued: 2026-05-28 23:26:40 UTC.
+const ISSUED_AT: i64 = 1_780_010_800;
+
+/// [`statement`] signed and sealed by `key`, as the statement endpoint exports it.
+fn sealed(key: &VillageKey) -> Statement {
+    let mut s = statement(key.public_key_base64(), |line| sign_line(key, line));
+    seal_statement(key, &mut s, ISSUED_AT);
+    s
 }
 
 fn write(dir: &Path, name: &str, value: &impl serde::Serialize) -> String {
@@ -103,7 +115,7 @@ fn verify_passes_a_good_statement_and_names_what_is_wrong_with_a_tampered_one() 
     let dir = tempfile::tempdir().expect("tempdir");
     let key = VillageKey::generate();
     let public_key = key.public_key_base64();
-    let good = statement(public_key.clone(), |line| sign_line(&key, line));
+    let good = sealed(&key);
     let good_file = write(dir.path(), "good.json", &good);
 
     let out = verify(&[&good_file, "--key", &public_key], None);
@@ -114,6 +126,10 @@ fn verify_passes_a_good_statement_and_names_what_is_wrong_with_a_tampered_one() 
     assert!(stdout.contains("lines: 3"), "{stdout}");
     assert!(
         stdout.contains("balance: 2.00 credits (200 hundredths)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("sealed: issued at 2026-05-28 23:26:40 UTC (unix 1780010800)"),
         "{stdout}"
     );
     assert!(!text(&out.stderr).contains("warning"));
@@ -156,6 +172,45 @@ fn verify_passes_a_good_statement_and_names_what_is_wrong_with_a_tampered_one() 
         "{stderr}"
     );
 
+    // The last two lines cut off and the balance lowered to match (2.00 down to 1.50): every
+    // remaining line is genuine and chained, only the seal tells.
+    let mut truncated = good.clone();
+    truncated.lines.truncate(1);
+    truncated.balance = balance(&truncated.lines);
+    assert_eq!(truncated.balance, 150);
+    let truncated_file = write(dir.path(), "truncated.json", &truncated);
+    let out = verify(&[&truncated_file, "--key", &public_key], None);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("INVALID"), "{stderr}");
+    assert!(
+        stderr.contains(
+            "the seal says the statement had 3 lines when it was issued, but it has 1: lines \
+             were cut off its end"
+        ),
+        "{stderr}"
+    );
+    assert!(!text(&out.stdout).contains("valid statement"));
+
+    // The same with its seal removed: it verifies (as a statement from before seals would),
+    // and says plainly that it cannot show it is complete.
+    let mut stripped = serde_json::to_value(&truncated).expect("json");
+    stripped
+        .as_object_mut()
+        .expect("object")
+        .remove("seal")
+        .expect("it had a seal");
+    let stripped_file = write(dir.path(), "stripped.json", &stripped);
+    let out = verify(&[&stripped_file, "--key", &public_key], None);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("lines: 1"), "{stdout}");
+    assert!(stdout.contains("sealed: no"), "{stdout}");
+    assert!(
+        stderr.contains("warning: the statement has no seal, so nothing shows that no lines were cut off its end"),
+        "{stderr}"
+    );
+
     // Another village's key.
     let other = VillageKey::generate().public_key_base64();
     let out = verify(&[&good_file, "--key", &other], None);
@@ -173,7 +228,7 @@ fn without_a_key_verify_says_the_key_was_not_checked() {
     // A forger's statement, signed with a key of their own: valid in itself, and the output
     // says plainly that nothing tied it to the village.
     let forger = VillageKey::generate();
-    let forged = statement(forger.public_key_base64(), |line| sign_line(&forger, line));
+    let forged = sealed(&forger);
     let file = write(dir.path(), "forged.json", &forged);
     let out = verify(&[&file], None);
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
@@ -288,6 +343,53 @@ async fn the_key_endpoint_publishes_the_key_the_lines_are_signed_with() {
     assert!(documented["200"].is_object() && documented["404"].is_object());
     assert!(doc["components"]["schemas"]["VillageKeyResponse"].is_object());
 
+    // A statement as the endpoint exports it is sealed, by the published key, as of now.
+    let volunteer = join(&http, &server.base, "审计志愿者", "13800009999").await;
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64;
+    let response = http
+        .get(format!(
+            "{}/api/v1/ledger/{}/statement",
+            server.base, volunteer.volunteer_id
+        ))
+        .bearer_auth(&volunteer.token)
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(response.status().as_u16(), 200);
+    let exported = response.text().await.expect("body");
+    let answer: Value = serde_json::from_str(&exported).expect("JSON");
+    let seal = &answer["seal"];
+    assert_eq!(seal["lines"], 0, "{answer}");
+    assert_eq!(seal["last_chain_hash"], "", "{answer}");
+    assert_eq!(seal["balance"], 0, "{answer}");
+    let issued_at = seal["issued_at"].as_i64().expect("issued_at");
+    assert!(
+        (before - 5..=before + 60).contains(&issued_at),
+        "{issued_at}"
+    );
+    let mut documented: Vec<&String> = doc["components"]["schemas"]["StatementSeal"]["properties"]
+        .as_object()
+        .expect("the seal's schema")
+        .keys()
+        .collect();
+    let mut answered: Vec<&String> = seal.as_object().expect("seal").keys().collect();
+    documented.sort();
+    answered.sort();
+    assert_eq!(documented, answered);
+    let exported_file = dir.path().join("exported.json");
+    std::fs::write(&exported_file, &exported).expect("write");
+    let out = verify(
+        &[exported_file.to_str().expect("path"), "--key", &public_key],
+        None,
+    );
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("sealed: issued at "), "{stdout}");
+    assert!(!stderr.contains("warning"), "{stderr}");
+
     server.kill();
     server.restart();
     assert_eq!(
@@ -296,7 +398,8 @@ async fn the_key_endpoint_publishes_the_key_the_lines_are_signed_with() {
     );
     server.kill();
 
-    // Lines signed by the village's stored key pass `verify --key` with the published key.
+    // Lines signed by the village's stored key pass `verify --key` with the published key
+    // (unsealed, as a statement exported before seals: with the warning).
     let storage = Storage::open(&db).expect("open the database");
     let signed = statement(public_key.clone(), |line| {
         storage.sign_ledger_line(VILLAGE, line).expect("sign");
@@ -306,4 +409,5 @@ async fn the_key_endpoint_publishes_the_key_the_lines_are_signed_with() {
     let out = verify(&[&file, "--key", &public_key], None);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("lines: 3"));
+    assert!(text(&out.stderr).contains("warning: the statement has no seal"));
 }

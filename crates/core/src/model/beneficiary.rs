@@ -185,9 +185,78 @@ impl CardCode {
     /// Whether `entered` is this card's code. Compares every digit whatever the first
     /// difference, so the time taken does not tell how many leading digits were right.
     pub fn matches(&self, entered: &str) -> bool {
-        let (a, b) = (self.code.as_bytes(), entered.as_bytes());
-        a.len() == b.len() && a.iter().zip(b).fold(0u8, |diff, (x, y)| diff | (x ^ y)) == 0
+        same_digits(&self.code, entered)
     }
+
+    /// How a code entered for the visit of `volunteer` on `task` confirms it: the card's own
+    /// code, or the code a family member's phone worked out from it ([`family_visit_code`]).
+    pub fn confirms(
+        &self,
+        entered: &str,
+        task: &crate::model::TaskId,
+        volunteer: &crate::model::VolunteerId,
+    ) -> Option<VisitCodeSource> {
+        if self.matches(entered) {
+            Some(VisitCodeSource::Card)
+        } else if same_digits(&family_visit_code(&self.code, task, volunteer), entered) {
+            Some(VisitCodeSource::FamilyPhone)
+        } else {
+            None
+        }
+    }
+}
+
+/// Where a right visit code came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VisitCodeSource {
+    Card,
+    FamilyPhone,
+}
+
+/// Compares every digit whatever the first difference, so the time taken does not tell how
+/// many leading digits were right.
+fn same_digits(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |diff, (x, y)| diff | (x ^ y)) == 0
+}
+
+/// The six digits a family member's own phone shows for one visit, worked out there, offline,
+/// from the card's code: HMAC-SHA-256 keyed by the card code over the visit (task and
+/// volunteer), reduced to six digits. The volunteer types these instead of the card's code, which
+/// so never passes through the volunteer's phone: a volunteer who once saw a card's code could
+/// otherwise "confirm" visits that never happened. The code is good for that one visit only.
+pub fn family_visit_code(
+    card_code: &str,
+    task: &crate::model::TaskId,
+    volunteer: &crate::model::VolunteerId,
+) -> String {
+    let message = format!("linli-visit/1\n{}\n{}", task.as_str(), volunteer.as_str());
+    let mac = hmac_sha256(card_code.as_bytes(), message.as_bytes());
+    let number = u32::from_be_bytes([mac[0], mac[1], mac[2], mac[3]]) % 1_000_000;
+    format!("{number:06}")
+}
+
+/// HMAC (RFC 2104) over SHA-256, for keys up to the block size (card codes are six bytes).
+fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    const BLOCK: usize = 64;
+    let mut padded = [0u8; BLOCK];
+    if key.len() > BLOCK {
+        padded[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        padded[..key.len()].copy_from_slice(key);
+    }
+    let inner_key: Vec<u8> = padded.iter().map(|b| b ^ 0x36).collect();
+    let outer_key: Vec<u8> = padded.iter().map(|b| b ^ 0x5c).collect();
+    let inner = Sha256::new()
+        .chain_update(&inner_key)
+        .chain_update(message)
+        .finalize();
+    Sha256::new()
+        .chain_update(&outer_key)
+        .chain_update(inner)
+        .finalize()
+        .into()
 }
 
 /// Debug without the code, so a log line or a test failure never prints it.
@@ -210,6 +279,46 @@ pub fn is_card_code(code: &str) -> bool {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    #[test]
+    fn hmac_matches_rfc_4231_test_case_2() {
+        let mac = hmac_sha256(b"Jefe", b"what do ya want for nothing?");
+        let hex: String = mac.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(
+            hex,
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+
+    #[test]
+    fn a_family_phone_s_code_confirms_that_visit_only() {
+        use crate::model::{TaskId, VolunteerId};
+        let card = CardCode {
+            beneficiary: BeneficiaryId::new("b-0001"),
+            code: "048213".into(),
+            by: "c-1".into(),
+            issued: None,
+        };
+        let (task, me) = (TaskId::new("t-0001"), VolunteerId::new("v-0001"));
+        let family = family_visit_code(&card.code, &task, &me);
+        assert!(is_card_code(&family), "{family}");
+        assert_ne!(family, card.code);
+        assert_eq!(
+            card.confirms("048213", &task, &me),
+            Some(VisitCodeSource::Card)
+        );
+        assert_eq!(
+            card.confirms(&family, &task, &me),
+            Some(VisitCodeSource::FamilyPhone)
+        );
+        // Not for another visit, another volunteer, or from another card.
+        assert_eq!(card.confirms(&family, &TaskId::new("t-0002"), &me), None);
+        assert_eq!(
+            card.confirms(&family, &task, &VolunteerId::new("v-0002")),
+            None
+        );
+        assert_ne!(family_visit_code("048214", &task, &me), family);
+    }
 
     pub(crate) fn sample() -> Beneficiary {
         Beneficiary {

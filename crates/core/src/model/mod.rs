@@ -24,8 +24,9 @@ pub use availability::{
     AvailabilityException, DayPart, ExceptionKind, TimeRange, WeeklyAvailability,
 };
 pub use beneficiary::{
-    is_card_code, Beneficiary, BeneficiaryFlags, BeneficiaryPreferences, BeneficiaryPrivate,
-    CardCode, FamilyContact, LanguagePreference, PreferenceStrength,
+    family_visit_code, is_card_code, Beneficiary, BeneficiaryFlags, BeneficiaryPreferences,
+    BeneficiaryPrivate, CardCode, FamilyContact, LanguagePreference, PreferenceStrength,
+    VisitCodeSource,
 };
 pub use dataset::validate_dataset;
 pub use error::{Entity, ValidationError};

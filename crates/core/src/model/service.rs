@@ -65,6 +65,9 @@ fn is_zero(n: &u32) -> bool {
 pub enum ConfirmationMethod {
     /// The volunteer entered the code printed on the beneficiary's card.
     CardCode,
+    /// The volunteer entered the code a family member's own phone worked out from the card
+    /// (`family_visit_code`): the card's code itself never reached the volunteer's phone.
+    FamilyPhone,
     /// A coordinator confirmed it by hand (e.g. after calling the family).
     Coordinator,
 }

@@ -205,6 +205,7 @@ mod tests {
             public_key: public_key.clone(),
             lines: vec![line.clone()],
             balance: 100,
+            seal: None,
         };
         assert!(crate::signing::verify_statement(&statement, &public_key).is_ok());
         assert!(storage.sign_ledger_line("nowhere", &mut line).is_err());

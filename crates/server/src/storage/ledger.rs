@@ -1,6 +1,6 @@
 //! An account's time-bank statement (`GET /api/v1/ledger/{account}/statement`): every line of
-//! the account as stored (chained and signed, see `tx_store.rs`), its balance, and the public
-//! key that checks it. A volunteer may read their own account; a coordinator any account of
+//! the account as stored (chained and signed, see `tx_store.rs`), its balance, the public key
+//! that checks it, and the seal that shows nothing was cut off its end (`signing::seal_statement`). A volunteer may read their own account; a coordinator any account of
 //! their village.
 
 use linli_core::ledger::{balance, Statement};
@@ -11,6 +11,7 @@ use super::auth::{authenticate, unix_now, Principal, PrincipalRole};
 use super::keys::village_key;
 use super::tx_store::TxStore;
 use super::{Storage, StorageError};
+use crate::signing::seal_statement;
 
 /// Why a statement was not given.
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +45,9 @@ impl Storage {
             // One read transaction: the lines, the balance and the key are of one moment. The
             // key is made here on first use (before any line was signed, there is none yet).
             let tx = conn.transaction()?;
+            // Taken here, not with `now`: waiting for the connection may take a while, and a
+            // line stored meanwhile must not be later than the seal that counts it.
+            let issued_at = unix_now();
             let principal: Principal =
                 authenticate(&tx, token, now)?.ok_or(StatementError::Unauthorized)?;
             if principal.role == PrincipalRole::Volunteer && principal.subject != account {
@@ -71,17 +75,22 @@ impl Storage {
                 Some(v) => v.name,
                 None => String::new(),
             };
-            let public_key = village_key(&tx, village)?.public_key_base64();
+            let key = village_key(&tx, village)?;
             drop(store);
             tx.commit()?;
-            Ok(Statement {
+            let mut statement = Statement {
                 village_id: village.to_owned(),
                 village_name,
                 account: account.to_owned(),
-                public_key,
+                public_key: key.public_key_base64(),
                 balance: balance(&lines),
                 lines,
-            })
+                seal: None,
+            };
+            // The seal says the statement was complete at `issued_at`, and lines may be stored
+            // after it: read under the connection's lock, so no line was stored in between.
+            seal_statement(&key, &mut statement, issued_at);
+            Ok(statement)
         })
     }
 }

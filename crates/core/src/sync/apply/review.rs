@@ -10,7 +10,7 @@
 
 use crate::model::{
     is_card_code, BeneficiaryId, CardCode, CodeVerdict, Confirmation, ConfirmationMethod,
-    HoursStatus, Review, ReviewAction, ServiceRecord, TaskId, VolunteerId,
+    HoursStatus, Review, ReviewAction, ServiceRecord, TaskId, VisitCodeSource, VolunteerId,
 };
 use crate::sync::record::{card_key, key_of, signup_key, Record, RecordKind, SignupStatus};
 use crate::sync::store::Store;
@@ -142,9 +142,12 @@ pub(super) fn confirm_visit(
             ));
         }
     };
-    let (verdict, attempts_left) = if card.matches(code) {
+    let (verdict, attempts_left) = if let Some(source) = card.confirms(code, task_id, &volunteer) {
         record.confirmation = Confirmation::Confirmed {
-            how: ConfirmationMethod::CardCode,
+            how: match source {
+                VisitCodeSource::Card => ConfirmationMethod::CardCode,
+                VisitCodeSource::FamilyPhone => ConfirmationMethod::FamilyPhone,
+            },
             by: None,
             received: store.server_clock(),
         };
