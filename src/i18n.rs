@@ -308,6 +308,7 @@ pub enum Msg {
     FilterAny,
     NoMatchingTasks,
     NavService,
+    LongerThanPlanned,
     ConfirmedByFamilyPhone,
     FamilyQrHint,
     FamilyConfirmTitle,
@@ -720,6 +721,7 @@ impl Msg {
                 FilterAny => "全部",
                 NoMatchingTasks => "没有符合筛选条件的任务。",
                 NavService => "我的服务",
+                LongerThanPlanned => "比计划长一小时以上：请逐条核对后批准（不计入一键批准）",
                 ConfirmedByFamilyPhone => "已由家属用自己的手机确认",
                 FamilyQrHint => "家属也可以用自己的手机扫这个二维码，在手机上输入服务卡的确认码，再把手机显示的 6 位数告诉您。双方都不需要网络。",
                 FamilyConfirmTitle => "确认志愿服务",
@@ -1127,6 +1129,7 @@ impl Msg {
                 FilterAny => "Any",
                 NoMatchingTasks => "No tasks match these filters.",
                 NavService => "My service",
+                LongerThanPlanned => "Over an hour longer than planned: check it before approving (not in the bulk approval)",
                 ConfirmedByFamilyPhone => "Confirmed on a family member's phone",
                 FamilyQrHint => "A family member can also scan this with their own phone, enter the card's code there, and tell you the 6 digits it shows. Neither phone needs a connection.",
                 FamilyConfirmTitle => "Confirm a volunteer's visit",
@@ -1663,6 +1666,7 @@ mod tests {
 
     const ALL: &[Msg] = &[
         Msg::AppName,
+        Msg::LongerThanPlanned,
         Msg::ConfirmVisitTitle,
         Msg::ConfirmVisitHint,
         Msg::CardCodeLabel,

@@ -223,6 +223,9 @@ impl ReviewState {
     }
 }
 
+/// How far over the planned length a visit's hours may be and still be approved in bulk.
+pub const LONGER_THAN_PLANNED_MINUTES: i64 = 60;
+
 /// The buttons a row offers: decided here, so the view only draws them.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct RowActions {
@@ -248,6 +251,8 @@ pub struct ApprovalRow {
     pub review: ReviewState,
     /// Checked in, not checked out, hours not set by hand: nothing to approve yet.
     pub open: bool,
+    /// The task's planned length, if this copy holds the task.
+    pub planned_minutes: Option<i64>,
 }
 
 impl ApprovalRow {
@@ -260,12 +265,24 @@ impl ApprovalRow {
         )
     }
 
-    /// Confirmed, checked out, and no one has reviewed the hours: safe to approve in bulk.
+    /// Confirmed, checked out, no one has reviewed the hours, and they are not much longer
+    /// than planned: safe to approve in bulk. A visit's times come from the volunteer's phone,
+    /// and a card's code, once seen, could confirm a visit that never happened: hours well over
+    /// the plan wait for a look, one by one.
     pub fn in_bulk_approval(&self) -> bool {
         !self.open
             && self.record.check_out.is_some()
             && self.confirmation.is_confirmed()
             && self.review == ReviewState::Waiting
+            && !self.longer_than_planned()
+    }
+
+    /// More than an hour over the task's planned length by the phone's clock.
+    pub fn longer_than_planned(&self) -> bool {
+        match (self.record.minutes(), self.planned_minutes) {
+            (Some(minutes), Some(planned)) => minutes > planned + LONGER_THAN_PLANNED_MINUTES,
+            _ => false,
+        }
     }
 
     pub fn actions(&self) -> RowActions {
@@ -274,9 +291,11 @@ impl ApprovalRow {
         RowActions {
             // Approving takes the phone's minutes: there must be a check-out. Approving an
             // approved record changes nothing, so the button goes.
+            // A disputed visit is confirmed by hand or its hours rejected (the rules refuse it).
             approve: !self.open
                 && self.record.minutes().is_some()
-                && !matches!(status, HoursStatus::Approved { .. }),
+                && !matches!(status, HoursStatus::Approved { .. })
+                && !matches!(self.confirmation, ConfirmationState::Disputed { .. }),
             // Also how a forgotten check-out (an open record) or check-in gets its hours.
             adjust: true,
             reject: !matches!(status, HoursStatus::Rejected | HoursStatus::NoShow),
@@ -357,8 +376,9 @@ fn row_of(view: &MemoryStore, record: &ServiceRecord) -> Option<ApprovalRow> {
         Some(Record::Task(t)) => Some(t),
         _ => None,
     };
-    // Without a check-in nor the task there is no day to file the record under.
-    let date = record.date().or_else(|| task.map(|t| t.start.date()))?;
+    // The same day as the figures and reports give it (core's one rule); without a check-in
+    // nor the task there is none to file the record under.
+    let date = record.day(task)?;
     let volunteer_name = match view.get_record(&format!("volunteer/{}", record.volunteer.as_str()))
     {
         Some(Record::Volunteer(v)) => v.name.clone(),
@@ -370,6 +390,7 @@ fn row_of(view: &MemoryStore, record: &ServiceRecord) -> Option<ApprovalRow> {
         volunteer_name,
         confirmation: ConfirmationState::of(record),
         review: ReviewState::of(record),
+        planned_minutes: task.map(|t| (t.end - t.start).num_minutes()),
         // Once a coordinator has set the hours (a forgotten check-out), it is decided, not open.
         open: record.check_in.is_some() && record.check_out.is_none() && record.reviews.is_empty(),
         record: record.clone(),
@@ -652,6 +673,7 @@ fn ApprovalItem(row: ApprovalRow) -> impl IntoView {
         .unwrap_or_else(|| record.task.as_str().to_owned());
     let date = row.date;
     let minutes_by_phone = record.minutes();
+    let longer_than_planned = row.longer_than_planned();
     let confirmation = row.confirmation.clone();
     let review = row.review.clone();
     let confirmation_reason = confirmation.reason().map(str::to_owned);
@@ -682,6 +704,9 @@ fn ApprovalItem(row: ApprovalRow) -> impl IntoView {
                 <span class="badge" data-state=confirmation_key>{move || confirmation.words(lang.get())}</span>
                 {confirmation_reason.map(|r| view! { " " <span data-user-text="">{r}</span> })}
             </p>
+            {longer_than_planned.then(|| view! {
+                <p><span class="badge" data-state="warning" data-testid="longer-than-planned">{tr(Msg::LongerThanPlanned)}</span></p>
+            })}
             <p data-testid="approval-review">
                 <span class="state-label">{tr(Msg::ReviewLabel)} {move || colon(lang.get())}</span>
                 <span class="badge" data-state=review_key>{move || review.words(lang.get())}</span>
@@ -941,6 +966,38 @@ mod tests {
         assert_eq!(rejected.reason(), Some("重复记录"));
         r.reviews.push(review(ReviewAction::NoShow, None, ""));
         assert_eq!(ReviewState::of(&r).words(Lang::En), "Did not come");
+    }
+
+    /// Tasks here are planned for two hours: three hours is in the bulk set, three hours and a
+    /// minute waits to be looked at one by one; a disputed visit offers no approval at all.
+    #[test]
+    fn hours_well_over_the_plan_and_disputed_visits_are_not_approved_in_bulk() {
+        let mut v = Village::new();
+        let mut within = v.record(1, 1, Some(180));
+        confirmed(&mut within, ConfirmationMethod::CardCode);
+        v.view.insert(Record::Service(within));
+        let mut over = v.record(2, 2, Some(181));
+        confirmed(&mut over, ConfirmationMethod::FamilyPhone);
+        v.view.insert(Record::Service(over));
+        v.record(3, 3, Some(60));
+        v.apply(Mutation::DisputeService {
+            task: TaskId::new("t-3"),
+            volunteer: v.volunteer(3),
+            reason: "家属说没来".into(),
+        });
+        let all = approvals(&v.view, december(), ApprovalFilter::All);
+        assert_eq!(all.bulk, vec![(TaskId::new("t-1"), v.volunteer(1))]);
+        let row = |task: &str| {
+            all.rows
+                .iter()
+                .find(|r| r.record.task.as_str() == task)
+                .expect("row")
+        };
+        assert!(!row("t-1").longer_than_planned());
+        assert!(row("t-2").longer_than_planned());
+        assert!(row("t-2").actions().approve, "still approvable by hand");
+        assert!(!row("t-3").actions().approve);
+        assert!(row("t-3").actions().reject);
     }
 
     #[test]

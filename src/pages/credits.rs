@@ -53,7 +53,11 @@ pub fn credits_summary(view: &MemoryStore, me: &VolunteerId) -> CreditsSummary {
         .into_iter()
         .rev()
         .map(|line| CreditRow {
-            at: crate::clock::village_time_of_unix(view, line.at),
+            // A line the server has not stored yet has no time of its own (`at` is 0 until then).
+            at: line
+                .signature
+                .as_ref()
+                .and_then(|_| crate::clock::village_time_of_unix(view, line.at)),
             task_title: match &line.entry {
                 LedgerEntry::ServiceCredit { task, .. }
                 | LedgerEntry::ServiceReversal { task, .. } => title(task),

@@ -137,7 +137,7 @@ pub fn visit_confirmation(task: &Task, service: &ServiceRecord) -> Option<VisitC
 /// A card code as typed: exactly six digits (spaces around are forgiven).
 pub fn card_code_input(text: &str) -> Option<String> {
     let code = text.trim();
-    (code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit())).then(|| code.to_owned())
+    linli_core::model::is_card_code(code).then(|| code.to_owned())
 }
 
 /// The village's time by the phone's clock, to the minute: what a check-in records.

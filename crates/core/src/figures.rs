@@ -34,9 +34,11 @@
 //! Hours count only service records that [`counted_minutes`] accepts: the one place that
 //! decides, so "completed" can become "completed and approved" in one line.
 //!
-//! Dates are the check-in's date by the volunteer's phone, which is village local time (see
-//! [`ServiceRecord::date`]): a visit checked in at 23:30 on 31 December counts in December and in
-//! that year, however late it ends.
+//! A record's day is decided by [`ServiceRecord::day`], as for the reports and the
+//! coordinator's approvals: the check-in's date by the volunteer's phone, which is village local
+//! time (a visit checked in at 23:30 on 31 December counts in December and in that year, however
+//! late it ends), else the task's start date (hours a coordinator set by hand for someone who
+//! never checked in).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -293,14 +295,21 @@ impl<'a> Index<'a> {
         self.data.village.group(group).map(|g| &g.id)
     }
 
-    /// The records that count, dated within `period`, with their minutes.
+    /// The day a record belongs to ([`ServiceRecord::day`], with its task if known).
+    pub(crate) fn day_of(&self, record: &ServiceRecord) -> Option<NaiveDate> {
+        record.day(self.task(&record.task))
+    }
+
+    /// The records that count, whose day is within `period`, with their minutes.
     pub(crate) fn counted_in(
         &self,
         period: Period,
     ) -> impl Iterator<Item = (&'a ServiceRecord, i64)> + '_ {
         self.data.services.iter().filter_map(move |record| {
             let minutes = counted_minutes(record)?;
-            period.contains(record.date()?).then_some((record, minutes))
+            period
+                .contains(self.day_of(record)?)
+                .then_some((record, minutes))
         })
     }
 }
@@ -921,6 +930,80 @@ pub(crate) mod tests {
         // The report's "year so far" stops at the end of the month.
         let so_far = period_figures(&d, Period::year_to_end_of(december().previous()));
         assert_eq!(so_far.minutes, 20);
+    }
+
+    /// A coordinator's review of `record`'s hours.
+    fn reviewed(
+        mut record: ServiceRecord,
+        action: crate::model::ReviewAction,
+        minutes: Option<i64>,
+    ) -> ServiceRecord {
+        record.reviews.push(crate::model::Review {
+            action,
+            minutes,
+            reason: "忘记签到，电话核实".into(),
+            by: "c-0001".into(),
+            received: Some(1_796_000_000),
+        });
+        record
+    }
+
+    #[test]
+    fn hours_set_by_hand_without_a_check_in_count_on_the_task_s_day() {
+        use crate::model::ReviewAction;
+        let mut d = data();
+        // The task starts at 23:00 on 30 November; nobody checked in (a forgotten check-in).
+        let visit = task(1, TaskKind::HomeVisit, at(2026, 11, 30, 23, 0), Some(1));
+        let class = task(2, TaskKind::SmartphoneClass, at(2026, 11, 10, 19, 0), None);
+        let never_checked_in =
+            |v| ServiceRecord::new(visit.id.clone(), VolunteerId::numbered(v), visit.kind);
+        // Set by hand to 50 minutes: counts, in November, with the adjusted minutes.
+        d.services.push(reviewed(
+            never_checked_in(1),
+            ReviewAction::Adjusted,
+            Some(50),
+        ));
+        // Adjusted first, then rejected: the latest review decides, so it does not count.
+        let adjusted_then_rejected =
+            reviewed(never_checked_in(2), ReviewAction::Adjusted, Some(40));
+        d.services.push(reviewed(
+            adjusted_then_rejected,
+            ReviewAction::Rejected,
+            None,
+        ));
+        // Checked in and out (75 minutes by the phone), then rejected: does not count.
+        let rejected = reviewed(
+            served(&class, 3, class.start, Some(75)),
+            ReviewAction::Rejected,
+            None,
+        );
+        d.services.push(rejected);
+        // A no-show: no check-in, no hours.
+        d.services
+            .push(reviewed(never_checked_in(4), ReviewAction::NoShow, None));
+        // Without its task (deleted, or not in this copy) there is no day to count it on.
+        let orphan = ServiceRecord::new(
+            TaskId::numbered(99),
+            VolunteerId::numbered(5),
+            TaskKind::HomeVisit,
+        );
+        d.services
+            .push(reviewed(orphan, ReviewAction::Adjusted, Some(30)));
+        d.tasks = vec![visit, class];
+
+        let november = PublicFigures::compute(&d, december().previous());
+        let m = &november.of_month;
+        assert_eq!((m.minutes, m.services, m.volunteers), (50, 1, 1));
+        assert_eq!(m.elders_visited, 1, "the adjusted visit reached elder 1");
+        assert_eq!(november.of_year.minutes, 50);
+        let dec = PublicFigures::compute(&d, december()).of_month;
+        assert_eq!(
+            dec.minutes, 0,
+            "the task's day, not the day it was reviewed"
+        );
+        // The same record, the same day, in the monthly report's "year so far".
+        let so_far = period_figures(&d, Period::year_to_end_of(december().previous()));
+        assert_eq!(so_far.minutes, 50);
     }
 
     #[test]

@@ -9,8 +9,9 @@
 //! [`LedgerLine::signing_bytes`] with its village's Ed25519 key, and seals each exported
 //! [`Statement`] as a whole ([`StatementSeal`]: how many lines, which was last, the balance), so
 //! the statement can be checked by anyone holding the village's public key (`linli-server
-//! verify`; format and canonical bytes: `docs/ledger.md`). Signing and verifying are server-only: this crate has no
-//! cryptography beyond SHA-256, so it stays small in the phone's wasm.
+//! verify`; format and canonical bytes: `docs/ledger.md`). Signing and verifying are
+//! server-only: this crate has no cryptography beyond SHA-256, so it stays small in the phone's
+//! wasm.
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};

@@ -7,11 +7,13 @@
 //! typed (names, titles, notes) is written so a spreadsheet shows it as text and never runs it
 //! as a formula (`=HYPERLINK(...)` in a volunteer's name).
 //!
-//! Which records' hours count is decided by [`counted_minutes`], as for the public figures.
+//! Which records' hours count is decided by [`counted_minutes`], and which day a record belongs
+//! to by [`ServiceRecord::day`], as for the public figures: so both exports of one date range
+//! list the same counted records, and agree with the monthly report.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::beneficiary_csv::quote;
 use crate::figures::{counted_minutes, Index, Period, VillageData};
@@ -50,25 +52,27 @@ pub fn kind_hours_column(kind: TaskKind) -> String {
     format!("{}（小时）", kind.label_zh())
 }
 
-/// Every service record whose day (the check-in's, or the task's when nobody checked in yet)
-/// is in `period`, oldest first. Records not yet complete are listed too (a forgotten
-/// check-out is something the coordinator wants to see), with "计入时长" = 否.
+/// Every service record whose day ([`ServiceRecord::day`]: the check-in's, or the task's when
+/// nobody checked in) is in `period`, oldest first. Records not yet complete are listed too (a
+/// forgotten check-out is something the coordinator wants to see), with "计入时长" = 否.
 pub fn service_records_csv(data: &VillageData, period: Period) -> String {
     let index = Index::new(data);
-    let mut rows: Vec<(NaiveDateTime, &ServiceRecord)> = data
+    let mut rows: Vec<(NaiveDate, Option<NaiveDateTime>, &ServiceRecord)> = data
         .services
         .iter()
         .filter_map(|record| {
+            let day = index.day_of(record)?;
+            // Within a day, by the time the volunteer came, else the task's start.
             let task_start = index.task(&record.task).map(|t| t.start);
-            let when = record.check_in.as_ref().map(|c| c.device).or(task_start)?;
-            period.contains(when.date()).then_some((when, record))
+            let when = record.check_in.as_ref().map(|c| c.device).or(task_start);
+            period.contains(day).then_some((day, when, record))
         })
         .collect();
-    rows.sort_by(|(a, ra), (b, rb)| {
-        (a, &ra.task, &ra.volunteer).cmp(&(b, &rb.task, &rb.volunteer))
+    rows.sort_by(|(da, a, ra), (db, b, rb)| {
+        (da, a, &ra.task, &ra.volunteer).cmp(&(db, b, &rb.task, &rb.volunteer))
     });
     let mut out = start(SERVICE_COLUMNS.iter().map(|c| c.to_string()));
-    for (when, record) in rows {
+    for (day, _, record) in rows {
         let task = index.task(&record.task);
         let volunteer = index.volunteer(&record.volunteer);
         let minutes = counted_minutes(record);
@@ -79,7 +83,7 @@ pub fn service_records_csv(data: &VillageData, period: Period) -> String {
         line(
             &mut out,
             [
-                when.format("%Y-%m-%d").to_string(),
+                day.format("%Y-%m-%d").to_string(),
                 record.task.as_str().to_owned(),
                 text(task.map(|t| t.title.as_str()).unwrap_or_default()),
                 record.kind.label_zh().to_owned(),
@@ -354,6 +358,79 @@ mod tests {
         let empty = Period::month(YearMonth::new(2026, 11).expect("month"));
         let rows = records(&volunteer_hours_csv(&data(), empty)).expect("parses");
         assert_eq!(rows.len(), 1);
+    }
+
+    #[test]
+    fn both_exports_file_hours_set_by_hand_on_the_task_s_day_and_agree() {
+        use crate::model::{Review, ReviewAction, TaskKind};
+        let mut d = data();
+        // v-0002 forgot to check in to a class on 20 December; the coordinator set 60 minutes.
+        let class = task(4, TaskKind::SmartphoneClass, at(2026, 12, 20, 19, 0), None);
+        let mut adjusted =
+            ServiceRecord::new(class.id.clone(), VolunteerId::numbered(2), class.kind);
+        let review = |action, minutes| Review {
+            action,
+            minutes,
+            reason: "忘记签到".into(),
+            by: "c-0001".into(),
+            received: None,
+        };
+        adjusted
+            .reviews
+            .push(review(ReviewAction::Adjusted, Some(60)));
+        // v-0001's record on the same class: adjusted, then rejected.
+        let mut rejected =
+            ServiceRecord::new(class.id.clone(), VolunteerId::numbered(1), class.kind);
+        rejected
+            .reviews
+            .push(review(ReviewAction::Adjusted, Some(30)));
+        rejected.reviews.push(review(ReviewAction::Rejected, None));
+        d.services.extend([adjusted, rejected]);
+        d.tasks.push(class);
+
+        let services = records(&service_records_csv(&d, december())).expect("parses");
+        let column = |name: &str| {
+            SERVICE_COLUMNS
+                .iter()
+                .position(|c| *c == name)
+                .expect("column")
+        };
+        let on_the_20th: Vec<(&str, &str, &str)> = services[1..]
+            .iter()
+            .map(|(_, f)| f)
+            .filter(|f| f[column("任务编号")] == "t-0004")
+            .map(|f| {
+                (
+                    f[column("日期")].as_str(),
+                    f[column("时长（分钟）")].as_str(),
+                    f[column("计入时长")].as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            on_the_20th,
+            vec![("2026-12-20", "", "否"), ("2026-12-20", "60", "是")],
+            "v-0001's rejected record, then v-0002's adjusted one"
+        );
+        // What the service-record export counts, per volunteer, is what the hours export sums.
+        let mut counted: BTreeMap<String, i64> = BTreeMap::new();
+        for (_, f) in &services[1..] {
+            if f[column("计入时长")] == "是" {
+                let minutes: i64 = f[column("时长（分钟）")].parse().expect("minutes");
+                *counted.entry(f[column("志愿者编号")].clone()).or_default() += minutes;
+            }
+        }
+        let hours = records(&volunteer_hours_csv(&d, december())).expect("parses");
+        let summed: BTreeMap<String, i64> = hours[1..]
+            .iter()
+            .map(|(_, f)| (f[0].clone(), f[5].parse().expect("minutes")))
+            .collect();
+        assert_eq!(summed, counted);
+        assert_eq!(
+            summed["v-0002"],
+            40 + 60,
+            "the class by the clock and by hand"
+        );
     }
 
     #[test]

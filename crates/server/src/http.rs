@@ -36,6 +36,8 @@ pub struct AppState {
     pub storage: Storage,
     pub site: Arc<Site>,
     pub limits: Arc<RateLimiter>,
+    /// Recent answers of the public figures endpoint (`public.rs`).
+    pub figures_cache: Arc<crate::public::FiguresCache>,
 }
 
 /// The built PWA (trunk's `dist/`), with `index.html` held in memory so deep links such as

@@ -70,6 +70,7 @@ pub async fn serve(
         storage,
         site: Arc::new(Site::load(&config.dist)),
         limits: Arc::new(RateLimiter::new(config.rate_limits)),
+        figures_cache: Arc::default(),
     };
     let listener = TcpListener::bind(config.bind)
         .await

@@ -71,8 +71,10 @@ enum Command {
         input: String,
     },
     /// Check an exported time-bank statement without the database: every line's signature, the
-    /// hash chain, the running balance, the total (format: docs/ledger.md). Exit 0: valid;
-    /// 1: not valid, with the line and the reason; 2: the file or the key cannot be read.
+    /// hash chain, the running balance, the total, the seal (format: docs/ledger.md). Exit 0:
+    /// valid, sealed, under the --key given; 1: not valid, with the line and the reason; 2: the
+    /// file or the key cannot be read; 3: valid as far as it goes, but without --key or without
+    /// a seal (a warning says which).
     Verify {
         /// The statement (JSON from GET /api/v1/ledger/{account}/statement); `-` reads
         /// standard input.
@@ -446,8 +448,6 @@ fn run_verify(path: &std::path::Path, key: Option<&str>) -> ExitCode {
                 None => println!("sealed: no (cannot show that no lines were cut off the end)"),
             }
             if let Some(warning) = verified.completeness_warning() {
-                // Exit 0 all the same: statements exported before seals existed must still
-                // verify (docs/ledger.md).
                 eprintln!("linli-server verify: warning: {warning}");
             }
             if key.is_some() {
@@ -464,7 +464,13 @@ fn run_verify(path: &std::path::Path, key: Option<&str>) -> ExitCode {
                     printable(&verified.village_id)
                 );
             }
-            ExitCode::SUCCESS
+            // 0 only for the whole proof; a script that checks the exit code alone must not
+            // take "valid under a key of its own" or "maybe cut short" for it.
+            if key.is_some() && verified.sealed_at.is_some() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(3)
+            }
         }
         Err(err @ VerifyError::BadKey(_)) if key.is_some() => {
             eprintln!(

@@ -1,7 +1,8 @@
 //! Ed25519 signatures over the time bank's ledger lines and exported statements' seals, one key
 //! per village, and the check of an exported statement that `linli-server verify` runs. The
 //! canonical bytes and the hash chain are core's ([`linli_core::ledger`]); only the
-//! cryptography is here, so the phones' wasm never carries it. Format and procedure for auditors: `docs/ledger.md`.
+//! cryptography is here, so the phones' wasm never carries it. Format and procedure for
+//! auditors: `docs/ledger.md`.
 
 use std::fmt;
 

@@ -203,7 +203,7 @@ fn verify_passes_a_good_statement_and_names_what_is_wrong_with_a_tampered_one() 
     let stripped_file = write(dir.path(), "stripped.json", &stripped);
     let out = verify(&[&stripped_file, "--key", &public_key], None);
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
-    assert!(out.status.success(), "{stdout}{stderr}");
+    assert_eq!(out.status.code(), Some(3), "{stdout}{stderr}");
     assert!(stdout.contains("lines: 1"), "{stdout}");
     assert!(stdout.contains("sealed: no"), "{stdout}");
     assert!(
@@ -232,7 +232,7 @@ fn without_a_key_verify_says_the_key_was_not_checked() {
     let file = write(dir.path(), "forged.json", &forged);
     let out = verify(&[&file], None);
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
-    assert!(out.status.success(), "{stdout}{stderr}");
+    assert_eq!(out.status.code(), Some(3), "no --key: not the whole proof. {stdout}{stderr}");
     assert!(
         stdout.contains("NOT checked against the village's published key"),
         "{stdout}"
@@ -407,7 +407,7 @@ async fn the_key_endpoint_publishes_the_key_the_lines_are_signed_with() {
     drop(storage);
     let file = write(dir.path(), "statement.json", &signed);
     let out = verify(&[&file, "--key", &public_key], None);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("lines: 3"));
     assert!(text(&out.stderr).contains("warning: the statement has no seal"));
 }

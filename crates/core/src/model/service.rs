@@ -250,6 +250,18 @@ impl ServiceRecord {
     pub fn date(&self) -> Option<NaiveDate> {
         self.check_in.as_ref().map(|c| c.device.date())
     }
+
+    /// The day the record belongs to, for every "which month / which date range" question
+    /// (public figures, reports, the coordinator's approvals): the check-in's date by the
+    /// phone's clock, else the start date of its task. The fallback matters because a
+    /// coordinator may set the hours of a confirmed volunteer who never checked in (a forgotten
+    /// check-in, a no-show): those hours count, so they must land on some day, and the task's
+    /// is the only one there is. `None` without a check-in and without the task (or with a
+    /// `task` that is not this record's: a caller's mix-up must not file it on another day).
+    pub fn day(&self, task: Option<&Task>) -> Option<NaiveDate> {
+        self.date()
+            .or_else(|| task.filter(|t| t.id == self.task).map(Task::date))
+    }
 }
 
 /// Service minutes summed over records, in total and by task kind (in [`TaskKind`]'s order).
@@ -318,6 +330,49 @@ mod tests {
         assert!(ServiceRecord::check_in_open(&task, time(8, 0)));
         assert!(ServiceRecord::check_in_open(&task, time(16, 0)));
         assert!(!ServiceRecord::check_in_open(&task, time(16, 1)));
+    }
+
+    #[test]
+    fn a_record_s_day_is_its_check_in_s_else_its_task_s() {
+        let time = |d, h, m| at(d, h, m).device;
+        // A night escort from 23:00 on the 3rd to 01:00 on the 4th.
+        let task = Task::builder(
+            "t-1",
+            TaskKind::HospitalEscort,
+            "陪诊",
+            time(3, 23, 0),
+            time(4, 1, 0),
+        )
+        .build()
+        .expect("task");
+        let day = |d| NaiveDate::from_ymd_opt(2026, 12, d).expect("date");
+        // Checked in after midnight: the phone's date wins over the task's.
+        let mut checked_in =
+            ServiceRecord::new(task.id.clone(), VolunteerId::new("v-1"), task.kind);
+        checked_in.check_in = Some(at(4, 0, 10));
+        assert_eq!(checked_in.day(Some(&task)), Some(day(4)));
+        assert_eq!(checked_in.day(None), Some(day(4)));
+        // Hours set by a coordinator without any check-in: the task's day.
+        let mut adjusted = ServiceRecord::new(task.id.clone(), VolunteerId::new("v-1"), task.kind);
+        adjusted.reviews.push(Review {
+            action: ReviewAction::Adjusted,
+            minutes: Some(45),
+            reason: "忘记签到".into(),
+            by: "c-1".into(),
+            received: None,
+        });
+        assert_eq!(adjusted.day(Some(&task)), Some(day(3)));
+        assert_eq!(adjusted.day(None), None, "no check-in and no task: no day");
+        let other = Task::builder(
+            "t-2",
+            TaskKind::HomeVisit,
+            "探访",
+            time(9, 9, 0),
+            time(9, 10, 0),
+        )
+        .build()
+        .expect("task");
+        assert_eq!(adjusted.day(Some(&other)), None, "another record's task");
     }
 
     #[test]

@@ -71,6 +71,14 @@ impl Replica {
         }
     }
 
+    /// The pending mutations the server has not taken yet (while a reset's pages collect, the
+    /// ones it took stay in `pending` to keep showing on the old snapshot).
+    pub fn unsent(&self) -> impl Iterator<Item = &PendingMutation> {
+        self.pending
+            .iter()
+            .filter(move |p| p.id > self.acked_mutation_id)
+    }
+
     /// A pull is in pages and not all have arrived: the app asks for the next one at once.
     pub fn catching_up(&self) -> bool {
         self.resume.is_some()
@@ -167,8 +175,7 @@ impl Replica {
     /// [`MAX_MUTATIONS_PER_REQUEST`]; the rest go in the next request) and pulls what changed.
     pub fn sync_request(&self) -> SyncRequest {
         let mutations = self
-            .pending
-            .iter()
+            .unsent()
             .take(MAX_MUTATIONS_PER_REQUEST)
             .map(|p| PushedMutation::new(p.id, &p.mutation, p.client_time.clone()))
             .collect();
@@ -233,7 +240,22 @@ impl Replica {
             }
         }
         self.cookie = Some(response.cookie);
-        self.pending.retain(|p| p.id > response.last_mutation_id);
+        // While a reset's pages are still collecting, the user sees the old snapshot: changes the
+        // server has taken are kept (and replayed in `view`) until the new one, which holds
+        // them, is swapped in; they are not sent again (`sync_request` skips them).
+        let acked = response.last_mutation_id.max(self.acked_mutation_id);
+        if self.staged.is_none() {
+            self.pending.retain(|p| p.id > acked);
+        } else {
+            // A refused one has no effect to keep showing.
+            let refused: Vec<u64> = response
+                .results
+                .iter()
+                .filter(|r| r.status == super::protocol::ResultStatus::Rejected)
+                .map(|r| r.id)
+                .collect();
+            self.pending.retain(|p| !refused.contains(&p.id));
+        }
         self.acked_mutation_id = self.acked_mutation_id.max(response.last_mutation_id);
         // A new client id's counter must stay above what the server has seen.
         self.next_mutation_id = self.next_mutation_id.max(response.last_mutation_id + 1);
@@ -357,6 +379,61 @@ mod tests {
         assert_eq!(keys(&device.snapshot), ["a/1", "b/1", "c/1"]);
         assert_eq!(device.snapshot[0].1["title"], "a changed meanwhile");
         assert_eq!(device.staged, None);
+    }
+
+    /// The user's own change, taken by the server while a reset's pages collect, keeps
+    /// showing on the old snapshot until the new one (which holds it) is swapped in, and is not
+    /// sent again.
+    #[test]
+    fn a_change_the_server_took_during_a_paged_reset_does_not_vanish_meanwhile() {
+        use crate::sync::{Actor, Role};
+        use crate::VillageId;
+        let actor = Actor {
+            village: VillageId::new("vil-1"),
+            role: Role::Coordinator("c-1".into()),
+        };
+        let mut device = Replica::new("phone-1");
+        device
+            .apply_response(&page(3, true, vec![], None, None))
+            .expect("first sync");
+        let mut beneficiary =
+            crate::demo::generate(&crate::demo::DemoParams::village()).beneficiaries[0].clone();
+        beneficiary.name = "新登记".into();
+        device
+            .mutate(
+                &actor,
+                Mutation::CreateBeneficiary {
+                    beneficiary: beneficiary.clone(),
+                },
+                None,
+            )
+            .expect("queued");
+        let key = format!("beneficiary/{}", beneficiary.id.as_str());
+        assert!(device.view(&actor).get_record(&key).is_some());
+        // The server takes it, and answers with the first page of a reset.
+        let mut first = page(9, true, vec![put("a/1", "a")], at("a/1", None), None);
+        first.last_mutation_id = 1;
+        device.apply_response(&first).expect("page 1");
+        assert!(
+            device.view(&actor).get_record(&key).is_some(),
+            "still shown"
+        );
+        assert_eq!(device.unsent().count(), 0);
+        assert!(device.sync_request().mutations.is_empty(), "not sent again");
+        let mut last = page(
+            9,
+            false,
+            vec![PatchOp::Put {
+                key: key.clone(),
+                value: serde_json::to_value(&beneficiary).expect("json"),
+            }],
+            None,
+            at("a/1", None),
+        );
+        last.last_mutation_id = 1;
+        device.apply_response(&last).expect("page 2");
+        assert!(device.pending.is_empty());
+        assert!(device.view(&actor).get_record(&key).is_some());
     }
 
     #[test]

@@ -102,11 +102,20 @@ pub struct MemoryStore {
     seq: u64,
     /// A device's copy, which holds only the sign-ups its user may see.
     device_copy: bool,
+    /// Set to play the server's store in tests of rules that read the server's clock.
+    server_clock: Option<i64>,
 }
 
 impl MemoryStore {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// This store with the server's clock at `seconds` (Unix, UTC): for tests of the rules
+    /// that only the server, which has a clock to trust, decides.
+    pub fn with_server_clock(mut self, seconds: i64) -> Self {
+        self.server_clock = Some(seconds);
+        self
     }
 
     pub fn from_records(records: impl IntoIterator<Item = Record>) -> Self {
@@ -229,6 +238,10 @@ impl Store for MemoryStore {
 
     fn is_authoritative(&self) -> bool {
         !self.device_copy
+    }
+
+    fn server_clock(&self) -> Option<i64> {
+        self.server_clock
     }
 
     fn ledger_lines(&self, account: &str) -> Result<Vec<LedgerLine>, StoreError> {

@@ -3,7 +3,7 @@
 //! the tasks those records are for. The computation itself is core's (`linli_core::figures`).
 //!
 //! The request needs no account, so it reads no more than it must: service records are chosen
-//! by their check-in's year in SQL, and only their tasks are loaded, not the village's whole
+//! by the year of their day in SQL, and only their tasks are loaded, not the village's whole
 //! programme. Beneficiaries' private records are never read here.
 
 use linli_core::figures::VillageData;
@@ -12,6 +12,22 @@ use linli_core::Village;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{Storage, StorageError};
+
+/// The village's service records whose day falls in one year (`?1` the village, `?2` the year
+/// and a dash, `YYYY-`), as core's `ServiceRecord::day` decides it: the check-in's date, or for
+/// a record without a check-in (hours a coordinator set by hand) its task's start date. Dates
+/// are written `YYYY-MM-DDTHH:MM:SS`, so the first five characters are the year and the dash.
+/// This only narrows: core compares exact dates again, with the same function.
+const SERVICES_OF_THE_YEAR: &str = "
+    SELECT s.key, s.body FROM records s
+     WHERE s.village_id = ?1 AND s.kind = 'service' AND s.deleted = 0
+       AND (substr(json_extract(s.body, '$.check_in.device'), 1, 5) = ?2
+            OR (json_extract(s.body, '$.check_in') IS NULL
+                AND EXISTS (SELECT 1 FROM records t
+                             WHERE t.village_id = ?1
+                               AND t.key = 'task/' || json_extract(s.body, '$.task')
+                               AND t.deleted = 0
+                               AND substr(json_extract(t.body, '$.start'), 1, 5) = ?2)))";
 
 /// Reads `(key, body)` rows and keeps the records that parse. A body that does not (written by
 /// a newer version, or damaged) is left out of the figures and logged, rather than failing a
@@ -58,9 +74,8 @@ impl Storage {
         })
     }
 
-    /// `village`'s volunteers and beneficiaries, its service records checked in during `year`
-    /// (by the phone's clock, village time: `check_in.device` starts with the year) and the
-    /// tasks of those records.
+    /// `village`'s volunteers and beneficiaries, its service records whose day is in `year`
+    /// (see [`SERVICES_OF_THE_YEAR`]) and the tasks of those records.
     pub fn figures_data(&self, village: Village, year: i32) -> Result<VillageData, StorageError> {
         let year_prefix = format!("{year:04}-");
         self.with_conn(|conn| {
@@ -71,22 +86,15 @@ impl Storage {
                   WHERE village_id = ?1 AND kind IN ('volunteer', 'beneficiary') AND deleted = 0",
                 [id],
             )?;
-            // The check-in's text is `YYYY-MM-DDTHH:MM:SS`, so its first five characters are
-            // the year and the dash. Core filters by exact dates again; this only narrows.
-            let services = parsed(
-                conn,
-                "SELECT key, body FROM records
-                  WHERE village_id = ?1 AND kind = 'service' AND deleted = 0
-                    AND substr(json_extract(body, '$.check_in.device'), 1, 5) = ?2",
-                params![id, year_prefix],
-            )?;
+            let services = parsed(conn, SERVICES_OF_THE_YEAR, params![id, year_prefix])?;
             let tasks = parsed(
                 conn,
-                "SELECT key, body FROM records
-                  WHERE village_id = ?1 AND deleted = 0 AND key IN (
-                    SELECT 'task/' || json_extract(body, '$.task') FROM records
-                     WHERE village_id = ?1 AND kind = 'service' AND deleted = 0
-                       AND substr(json_extract(body, '$.check_in.device'), 1, 5) = ?2)",
+                &format!(
+                    "SELECT key, body FROM records
+                      WHERE village_id = ?1 AND deleted = 0 AND key IN (
+                        SELECT 'task/' || json_extract(body, '$.task')
+                          FROM ({SERVICES_OF_THE_YEAR}))"
+                ),
                 params![id, year_prefix],
             )?;
             let records = std::iter::once(Record::Village(village.clone()))

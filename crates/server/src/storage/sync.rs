@@ -537,9 +537,9 @@ fn store_fault(e: StoreError) -> StorageError {
     StorageError::Store(e.0)
 }
 
-/// Sorts a patch so a fresh device can apply it in order: the order of `RecordKind::ALL`
+/// Sorts a page so a fresh device can apply it in order: the order of `RecordKind::ALL`
 /// (village, volunteers, beneficiaries, private parts, tasks, sign-ups, rosters, places,
-/// service records), then by key.
+/// service records, messages, cards, ledger lines), then by key.
 fn sort_patch(patch: &mut [PatchOp]) {
     fn rank(op: &PatchOp) -> (Option<RecordKind>, &str) {
         let key = match op {

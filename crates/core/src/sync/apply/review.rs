@@ -298,6 +298,12 @@ pub(super) fn approve(
 ) -> Result<Outcome, ApplyError> {
     let by = coordinator_id(actor, "approve hours")?.to_owned();
     let record = existing_record(store, task, volunteer)?;
+    if matches!(record.confirmation, Confirmation::Disputed { .. }) {
+        return Err(reject(
+            RejectCode::Forbidden,
+            "the visit is disputed: confirm it by hand or reject the hours, not approve them",
+        ));
+    }
     if let HoursStatus::Approved { .. } = record.hours_status() {
         // Bulk approval may send it again: harmless, nothing changes (no second credit).
         return Ok(Outcome::Saved);
@@ -373,6 +379,27 @@ pub(super) fn no_show(
 ) -> Result<Outcome, ApplyError> {
     let by = coordinator_id(actor, "record no-shows")?.to_owned();
     let record = record_for_review(store, task, volunteer)?;
+    // A no-show lowers the volunteer's standing in matching: only for a visit that was due.
+    if let Some(task) = store.task(task)? {
+        if task.status == crate::model::TaskStatus::Cancelled {
+            return Err(reject(
+                RejectCode::TaskNotOpen,
+                "the task was cancelled, so nobody was due to come",
+            ));
+        }
+        // The server's clock, in the village's time (a phone's clock may be off by days: a
+        // phone leaves this to the server).
+        let now = match (store.server_clock(), store.village()?) {
+            (Some(seconds), Some(village)) => village.local_time_of_unix(seconds),
+            _ => None,
+        };
+        if now.is_some_and(|now| now < task.end) {
+            return Err(reject(
+                RejectCode::InvalidArgs,
+                "the task has not ended yet: a no-show can be recorded once it is over",
+            ));
+        }
+    }
     if record.check_in.is_some() {
         return Err(reject(
             RejectCode::InvalidArgs,

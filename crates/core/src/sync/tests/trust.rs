@@ -523,6 +523,57 @@ fn a_no_show_is_recorded_once_only_for_someone_confirmed_who_never_checked_in() 
 }
 
 #[test]
+fn a_no_show_is_for_a_visit_that_was_due_by_the_servers_clock() {
+    use crate::model::TaskStatus;
+    let no_show = Mutation::RecordNoShow {
+        task: t1(),
+        volunteer: v(1),
+    };
+    let unix = |t: crate::NaiveDateTime| {
+        // The world's village is UTC+8: t-1 is Tuesday 09:00-10:00 there.
+        (t - chrono::TimeDelta::hours(8)).and_utc().timestamp()
+    };
+    let mut store = world();
+    sign_up(&mut store, 1, "t-1").expect("confirmed");
+    let mut during = store.clone().with_server_clock(unix(at(1, 9, 30)));
+    let (code_during, message) = rejection(by_coordinator(&mut during, no_show.clone()));
+    assert_eq!(code_during, RejectCode::InvalidArgs);
+    assert!(message.contains("has not ended"), "{message}");
+    let mut after = store.clone().with_server_clock(unix(at(1, 10, 1)));
+    by_coordinator(&mut after, no_show.clone()).expect("over: recorded");
+    // A cancelled task was due for nobody.
+    let mut cancelled = store.with_server_clock(unix(at(2, 9, 0)));
+    by_coordinator(&mut cancelled, Mutation::CancelTask { task: t1() }).expect("cancel");
+    assert!(matches!(cancelled.task(&t1()), Ok(Some(t)) if t.status == TaskStatus::Cancelled));
+    assert_eq!(
+        rejection(by_coordinator(&mut cancelled, no_show)).0,
+        RejectCode::TaskNotOpen
+    );
+}
+
+#[test]
+fn a_disputed_visit_is_not_approved() {
+    let mut store = world();
+    visited(&mut store, 1);
+    by_coordinator(
+        &mut store,
+        Mutation::DisputeService {
+            task: t1(),
+            volunteer: v(1),
+            reason: "家属说没有来".into(),
+        },
+    )
+    .expect("dispute");
+    assert_eq!(
+        rejection(by_coordinator(&mut store, approve(1))).0,
+        RejectCode::Forbidden
+    );
+    assert!(lines(&store, "v-0001").is_empty(), "no credit");
+    // Rejecting its hours is still possible.
+    by_coordinator(&mut store, reject_hours(1, "没有发生")).expect("reject");
+}
+
+#[test]
 fn a_recorded_no_show_ranks_the_volunteer_lower_in_the_suggestions() {
     let mut store = world();
     // Two volunteers alike in every way but one: volunteer 1 never came to an earlier visit.
