@@ -103,6 +103,15 @@ enum AdminAction {
         #[arg(long = "group", default_value = "第一村民小组")]
         groups: Vec<String>,
     },
+    /// Set how many time-bank credits an hour of approved service earns in a village (default
+    /// 1). Credits already given keep their amount.
+    SetCreditRate {
+        #[arg(long)]
+        village: String,
+        /// Credits per hour, at most two decimals ("1", "1.5").
+        #[arg(long)]
+        credits_per_hour: String,
+    },
     /// Add a coordinator and print their one-time login link and code.
     AddCoordinator {
         #[arg(long)]
@@ -220,6 +229,24 @@ fn admin(db: &std::path::Path, action: AdminAction) -> Result<(), AdminCliError>
             println!(
                 "created village {id} ({name}) with {} group(s)",
                 groups.len()
+            );
+        }
+        AdminAction::SetCreditRate {
+            village,
+            credits_per_hour,
+        } => {
+            let per_hour =
+                linli_core::ledger::parse_credits(&credits_per_hour).ok_or_else(|| {
+                    AdminCliError::Usage(format!(
+                    "--credits-per-hour {credits_per_hour:?} is not an amount of credits (at most \
+                     two decimals, e.g. 1 or 1.5)"
+                ))
+                })?;
+            let updated = storage.admin_set_credit_rate(&village, per_hour)?;
+            println!(
+                "village {village}: {} credits per hour of approved service from now on \
+                 (credits already given keep their amount)",
+                linli_core::ledger::format_credits(updated.credit_rate_per_hour)
             );
         }
         AdminAction::AddCoordinator {

@@ -102,27 +102,17 @@ fn storage_error(e: StorageError) -> ApiError {
     }
 }
 
-fn invalid_month(message: String) -> Response {
-    ApiError::BadRequest {
-        code: "invalid_month",
-        message,
-    }
-    .into_response()
-}
-
-/// The month asked for: `None` when none was given, a 400 for one that is not `YYYY-MM` in
-/// 2000-01..=2100-12.
-fn month_asked(query: &HashMap<String, String>) -> Result<Option<YearMonth>, Response> {
+/// The month asked for: `None` when none was given; `Err` with what is wrong for one that is not
+/// `YYYY-MM` in 2000-01..=2100-12 (answered with a 400 `invalid_month`).
+fn month_asked(query: &HashMap<String, String>) -> Result<Option<YearMonth>, String> {
     let Some(text) = query.get("month") else {
         return Ok(None);
     };
-    let month = text
-        .parse::<YearMonth>()
-        .map_err(|e| invalid_month(e.to_string()))?;
+    let month = text.parse::<YearMonth>().map_err(|e| e.to_string())?;
     if !(FIRST_YEAR..=LAST_YEAR).contains(&month.year()) {
-        return Err(invalid_month(format!(
+        return Err(format!(
             "figures are published for months {FIRST_YEAR}-01 to {LAST_YEAR}-12, not {month}"
-        )));
+        ));
     }
     Ok(Some(month))
 }
@@ -157,7 +147,13 @@ pub async fn figures(
     // Checked before anything else: a bad request costs nothing.
     let month = match month_asked(&query) {
         Ok(month) => month,
-        Err(response) => return response,
+        Err(message) => {
+            return ApiError::BadRequest {
+                code: "invalid_month",
+                message,
+            }
+            .into_response()
+        }
     };
     let key: CacheKey = (village_id, month);
     let cache = state.figures_cache.clone();
@@ -252,14 +248,14 @@ mod tests {
     fn months_outside_2000_to_2100_are_refused() {
         let asked = |month: &str| {
             let query = HashMap::from([("month".to_owned(), month.to_owned())]);
-            month_asked(&query).map_err(|response| response.status())
+            month_asked(&query).map_err(|_| "refused")
         };
         for good in ["2000-01", "2027-03", "2100-12"] {
             assert_eq!(asked(good), Ok(good.parse().ok()), "{good}");
         }
         for bad in ["1999-12", "2101-01", "9999-01", "0000-01", "2027-13"] {
-            assert_eq!(asked(bad), Err(StatusCode::BAD_REQUEST), "{bad}");
+            assert_eq!(asked(bad), Err("refused"), "{bad}");
         }
-        assert!(matches!(month_asked(&HashMap::new()), Ok(None)));
+        assert_eq!(month_asked(&HashMap::new()), Ok(None));
     }
 }

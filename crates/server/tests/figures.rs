@@ -5,8 +5,12 @@
 //!   a family contact), and none of the volunteers who served in the test;
 //! - its numbers equal what the test counts from what it did itself, including the small-group
 //!   rule (a group of one is merged, with the smallest shown group, so it cannot be subtracted);
-//! - no account is needed; a bad month is a 400 and an unknown village a 404, both JSON; the
-//!   answer may be cached briefly; the OpenAPI document describes it.
+//! - no account is needed; a bad month (or one outside 2000-01..=2100-12) is a 400 and an
+//!   unknown village a 404, both JSON; the answer may be cached briefly; the OpenAPI document
+//!   describes it;
+//! - the server keeps an answer for a minute: asked again, it sends the same body even after
+//!   new service was recorded, while a month not asked before already counts it (including
+//!   hours a coordinator set by hand for a volunteer who never checked in).
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -16,7 +20,7 @@ use linli_core::demo::{generate, DemoParams};
 use linli_core::sync::Mutation;
 use linli_core::{
     Beneficiary, Language, NaiveDate, NaiveDateTime, PreferenceStrength, Task, TaskKind, TimeDelta,
-    TimeRange, Volunteer, WeeklyAvailability,
+    TimeRange, Volunteer, VolunteerId, WeeklyAvailability,
 };
 use serde_json::{json, Value};
 
@@ -156,6 +160,7 @@ impl Device {
 
 /// A volunteer who joined in the test, free all week and speaking Mandarin and the dialect.
 struct Joined {
+    id: String,
     device: Device,
     name: String,
     phone: String,
@@ -191,6 +196,7 @@ async fn join(server: &Server, n: usize, group: &str) -> Joined {
         .sync(server, &[Mutation::UpdateProfile { volunteer: profile }])
         .await;
     Joined {
+        id,
         device,
         name,
         phone,
@@ -199,7 +205,11 @@ async fn join(server: &Server, n: usize, group: &str) -> Joined {
 }
 
 fn at(day: u32, hour: u32) -> NaiveDateTime {
-    NaiveDate::from_ymd_opt(2027, 3, day)
+    in_month(3, day, hour)
+}
+
+fn in_month(month: u32, day: u32, hour: u32) -> NaiveDateTime {
+    NaiveDate::from_ymd_opt(2027, month, day)
         .and_then(|d| d.and_hms_opt(hour, 0, 0))
         .expect("time")
 }
@@ -591,6 +601,106 @@ async fn month_defaults_to_the_village_s_and_bad_requests_get_json_errors() {
     for key in required {
         let key = key.as_str().expect("key");
         assert!(!figures["of_month"][key].is_null(), "{key}");
+    }
+}
+
+#[tokio::test]
+async fn answers_are_kept_for_a_minute_and_hours_set_by_hand_count() {
+    let server = Server::start();
+    let login = server
+        .post("/api/v1/login", None, &json!({"code": server.login_code}))
+        .await;
+    let mut coordinator = Device::new(login["token"].as_str().expect("token"), "cache-desk");
+    // May 2027: no other test here uses it (each test has its own server anyway).
+    let window = |n: u32| {
+        task(
+            &format!("t-cache-{n}"),
+            TaskKind::WindowDuty,
+            in_month(5, n, 9),
+            1,
+            None,
+        )
+    };
+    let (first, second, forgotten) = (window(3), window(4), window(5));
+    coordinator
+        .sync(
+            &server,
+            &[first.clone(), second.clone(), forgotten.clone()]
+                .map(|task| Mutation::CreateTask { task }),
+        )
+        .await;
+    let group = generate(&DemoParams::village()).village.groups[0]
+        .id
+        .as_str()
+        .to_owned();
+    let mut a = join(&server, 0, &group).await;
+    let mut b = join(&server, 1, &group).await;
+    serve(&server, &mut a, &first, 60).await;
+
+    let may = format!("/api/v1/villages/{VILLAGE}/figures?month=2027-05");
+    let (status, headers, before) = server.get(&may).await;
+    assert_eq!(status, 200, "{before}");
+    assert_eq!(headers["cache-control"], "public, max-age=60");
+    let figures: Value = serde_json::from_str(&before).expect("JSON");
+    assert_eq!(figures["of_month"]["minutes"], 60);
+
+    // More service in May: 30 minutes by the clock, and 40 minutes a coordinator set for a
+    // volunteer confirmed on a task who never checked in.
+    serve(&server, &mut a, &second, 30).await;
+    b.device
+        .sync(
+            &server,
+            &[Mutation::SignUp {
+                task: forgotten.id.clone(),
+            }],
+        )
+        .await;
+    coordinator
+        .sync(
+            &server,
+            &[Mutation::AdjustService {
+                task: forgotten.id.clone(),
+                volunteer: VolunteerId::new(b.id.clone()),
+                minutes: 40,
+                reason: "忘记签到，已电话核实".into(),
+            }],
+        )
+        .await;
+
+    // Within the minute, May is the kept answer, byte for byte.
+    let (status, headers, again) = server.get(&may).await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again, before, "the cached answer");
+    let cache = headers["cache-control"].to_str().expect("ascii");
+    assert!(cache.starts_with("public, max-age="), "{cache}");
+    // June was not asked before: computed now, its year has all of May's hours, including
+    // the ones set by hand (filed on their task's day, for want of a check-in).
+    let (status, _, june) = server
+        .get(&format!("/api/v1/villages/{VILLAGE}/figures?month=2027-06"))
+        .await;
+    assert_eq!(status, 200, "{june}");
+    let june: Value = serde_json::from_str(&june).expect("JSON");
+    assert_eq!(june["of_month"]["minutes"], 0);
+    assert_eq!(june["of_year"]["minutes"], 60 + 30 + 40);
+    assert_eq!(june["of_year"]["services"], 3);
+    assert_eq!(june["of_year"]["volunteers"], 2);
+
+    // Far-off months are refused before anything is looked up, and not only malformed ones.
+    for far in ["9999-01", "1999-12", "2101-01"] {
+        let (status, headers, body) = server
+            .get(&format!("/api/v1/villages/{VILLAGE}/figures?month={far}"))
+            .await;
+        assert_eq!(status, 400, "{far}: {body}");
+        let error: Value = serde_json::from_str(&body).expect("a JSON error");
+        assert_eq!(error["error"]["code"], "invalid_month", "{far}");
+        assert_eq!(headers["cache-control"], "no-store");
+    }
+    // An unknown village is a 404 every time (not kept, and not answered from May's entry).
+    for _ in 0..2 {
+        let (status, _, body) = server
+            .get("/api/v1/villages/vil-none/figures?month=2027-05")
+            .await;
+        assert_eq!(status, 404, "{body}");
     }
 }
 

@@ -390,3 +390,98 @@ async fn card_codes_stay_with_coordinators_wrong_codes_lock_and_approved_hours_c
         "a coordinator reads any account of the village"
     );
 }
+
+/// `admin set-credit-rate`, run beside the serving server: every device receives the village's
+/// new rate, the next approval earns at it, and a bad amount or village is refused plainly.
+#[tokio::test]
+async fn the_credit_rate_an_operator_sets_prices_the_next_approval() {
+    let dir = scratch_dir();
+    let db = dir.path().join("linli.sqlite3");
+    let server = Server::start_with_args(&db, &["--sync-rate-limit", "0"]);
+    let (http, base) = (http_client(), server.base.clone());
+    let (coordinator, actor) = login(&http, &base, &server.login_code).await;
+    let village = actor.village.as_str().to_owned();
+    let joined = join(&http, &base, "费率测试员", "13955550002").await;
+    let (volunteer, me) = (joined.token.clone(), joined.volunteer_id.clone());
+
+    let (ok, out, err) = support::admin(
+        &db,
+        &[
+            "set-credit-rate",
+            "--village",
+            &village,
+            "--credits-per-hour",
+            "2",
+        ],
+    );
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("2.00 credits per hour"), "{out}");
+    for (args, says) in [
+        (
+            vec!["--village", village.as_str(), "--credits-per-hour", "1.555"],
+            "not an amount",
+        ),
+        (
+            vec!["--village", "vil-nowhere", "--credits-per-hour", "1"],
+            "no village",
+        ),
+        (
+            vec!["--village", village.as_str(), "--credits-per-hour", "101"],
+            "invalid village",
+        ),
+    ] {
+        let mut all = vec!["set-credit-rate"];
+        all.extend(args);
+        let (ok, out, err) = support::admin(&db, &all);
+        assert!(!ok && err.contains(says), "{all:?}: {out}{err}");
+    }
+
+    let task = the_visit();
+    let t = TaskId::new(TASK);
+    let (_, answer) = sync(
+        &http,
+        &base,
+        &coordinator,
+        "desk",
+        1,
+        &[
+            Mutation::CreateBeneficiary {
+                beneficiary: elder(),
+            },
+            Mutation::CreateTask { task: task.clone() },
+        ],
+    )
+    .await;
+    applied(&answer);
+    let visit = [
+        Mutation::SignUp { task: t.clone() },
+        Mutation::CheckIn {
+            task: t.clone(),
+            at: task.start,
+        },
+        Mutation::CheckOut {
+            task: t.clone(),
+            at: task.start + TimeDelta::minutes(75),
+        },
+    ];
+    let (_, answer) = sync(&http, &base, &volunteer, "phone", 1, &visit).await;
+    applied(&answer);
+    let held = record(&answer, &format!("village/{village}")).expect("the village");
+    assert_eq!(
+        held["credit_rate_per_hour"], 200,
+        "the phone learns the rate"
+    );
+
+    let approve = Mutation::ApproveService {
+        task: t.clone(),
+        volunteer: linli_core::VolunteerId::new(me.as_str()),
+    };
+    let (_, answer) = sync(&http, &base, &coordinator, "desk", 3, &[approve]).await;
+    applied(&answer);
+    let (_, answer) = sync(&http, &base, &volunteer, "phone", 4, &[]).await;
+    let line = record(&answer, &format!("ledger/{me}/00000001")).expect("the credit");
+    assert_eq!(
+        line["amount"], 250,
+        "75 minutes at 2 credits an hour: {line}"
+    );
+}

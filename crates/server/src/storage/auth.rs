@@ -618,6 +618,40 @@ impl Storage {
         Ok(())
     }
 
+    /// `admin set-credit-rate`: how many hundredths of a credit an hour of approved service
+    /// earns in `village` from now on. Lines already credited keep their amount (a ledger line
+    /// is never rewritten), and reversals take back what the record earned, not the new rate.
+    /// The village record changes like any synced record, so every device learns the rate.
+    pub fn admin_set_credit_rate(
+        &self,
+        village_id: &str,
+        per_hour: i64,
+    ) -> Result<Village, AdminError> {
+        use linli_core::sync::{Record, Store};
+        self.with_conn(|conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            if !village_exists(&tx, village_id)? {
+                return Err(AdminError::NoVillage(village_id.to_owned()));
+            }
+            let version = super::sync::village_version(&tx, village_id)?;
+            let mut store = super::tx_store::TxStore::new(&tx, village_id, version + 1);
+            let fault = |e: linli_core::sync::StoreError| StorageError::Store(e.0);
+            let mut village = match store.village().map_err(fault)? {
+                Some(village) => village,
+                None => return Err(AdminError::NoVillage(village_id.to_owned())),
+            };
+            village.credit_rate_per_hour = per_hour;
+            village
+                .validate()
+                .map_err(|e| AdminError::InvalidVillage(e.to_string()))?;
+            store.put(Record::Village(village.clone())).map_err(fault)?;
+            drop(store);
+            super::sync::set_village_version(&tx, village_id, version + 1)?;
+            tx.commit().map_err(StorageError::from)?;
+            Ok(village)
+        })
+    }
+
     /// `admin add-coordinator`: a new coordinator `c-N` and their first login code.
     pub fn admin_add_coordinator(
         &self,
