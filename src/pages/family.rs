@@ -187,14 +187,21 @@ mod tests {
         };
         let fragment = link.to_fragment();
         assert!(fragment.is_ascii(), "{fragment}");
-        assert_eq!(VisitLink::from_fragment(&format!("#{fragment}")), Some(link));
+        assert_eq!(
+            VisitLink::from_fragment(&format!("#{fragment}")),
+            Some(link)
+        );
     }
 
     #[test]
     fn a_broken_link_is_refused_not_guessed() {
         assert_eq!(VisitLink::from_fragment(""), None);
         assert_eq!(VisitLink::from_fragment("#v=v-1&n=x"), None, "no task");
-        assert_eq!(VisitLink::from_fragment("#t=t-1&v=v-1&n=%E5%91"), None, "cut mid-character");
+        assert_eq!(
+            VisitLink::from_fragment("#t=t-1&v=v-1&n=%E5%91"),
+            None,
+            "cut mid-character"
+        );
         assert_eq!(VisitLink::from_fragment("#t=t-1&v=v-1&n=%Z1"), None);
         let minimal = VisitLink::from_fragment("#t=t-1&v=v-1").expect("ids are enough");
         assert_eq!((minimal.minutes, minimal.first_name.as_str()), (0, ""));

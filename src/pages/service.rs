@@ -67,8 +67,14 @@ pub fn summary(
         .filter(|r| !r.pending)
         .map(|r| &r.record)
         .collect();
+    // The record's day as figures and reports give it (hours a coordinator set with no
+    // check-in count on the task's day).
     let in_month = |r: &ServiceRecord| {
-        r.date()
+        let task = match view.get_record(&format!("task/{}", r.task.as_str())) {
+            Some(Record::Task(t)) => Some(t),
+            _ => None,
+        };
+        r.day(task)
             .is_some_and(|d| d.year() == today.year() && d.month() == today.month())
     };
     let pending_minutes = rows

@@ -266,13 +266,17 @@ fn TaskView(me: VolunteerId, id: TaskId) -> impl IntoView {
             .as_ref()
             .and_then(|s| visit_confirmation(&task, s));
         // The link a family member's phone opens by scanning (the page's origin: the same app).
-        let family_link = p.service.as_ref().filter(|_| confirmation.is_some()).map(|s| {
-            let origin = window().location().origin().unwrap_or_default();
-            let link = engine
-                .view
-                .with_untracked(|v| crate::pages::family::visit_link(v, &me, s));
-            format!("{origin}/confirm#{}", link.to_fragment())
-        });
+        let family_link = p
+            .service
+            .as_ref()
+            .filter(|_| confirmation.is_some())
+            .map(|s| {
+                let origin = window().location().origin().unwrap_or_default();
+                let link = engine
+                    .view
+                    .with_untracked(|v| crate::pages::family::visit_link(v, &me, s));
+                format!("{origin}/confirm#{}", link.to_fragment())
+            });
         let hours = p
             .service
             .as_ref()

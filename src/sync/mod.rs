@@ -245,7 +245,9 @@ impl SyncEngine {
             };
             (view, state.replica.pending.clone())
         });
-        let count = self.state.with_value(|state| state.replica.unsent().count());
+        let count = self
+            .state
+            .with_value(|state| state.replica.unsent().count());
         self.view.set(view);
         self.pending.set(pending);
         self.status.update(|s| s.pending = count);

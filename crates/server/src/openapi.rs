@@ -107,7 +107,7 @@ fn figures_path() -> Value {
             ],
             "responses": {
                 "200": ok("The figures", "PublicFigures"),
-                "400": error_response("invalid_month: not YYYY-MM"),
+                "400": error_response("invalid_month: not YYYY-MM, or outside 2000-01..=2100-12"),
                 "404": error_response("unknown_village: no such village (not_found: an empty id)"),
                 "500": error_response("internal"),
                 "503": error_response("unavailable")

@@ -232,7 +232,11 @@ fn without_a_key_verify_says_the_key_was_not_checked() {
     let file = write(dir.path(), "forged.json", &forged);
     let out = verify(&[&file], None);
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
-    assert_eq!(out.status.code(), Some(3), "no --key: not the whole proof. {stdout}{stderr}");
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "no --key: not the whole proof. {stdout}{stderr}"
+    );
     assert!(
         stdout.contains("NOT checked against the village's published key"),
         "{stdout}"

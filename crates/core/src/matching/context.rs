@@ -79,7 +79,7 @@ impl ServiceHistory {
     /// - `past_assignments`: records of a volunteer who checked in, plus recorded no-shows;
     /// - `no_shows`: records a coordinator marked as a no-show ([`HoursStatus::NoShow`]);
     /// - `visits`: records that count (not rejected, not a no-show) per beneficiary of the
-    ///   task (`beneficiary_of`);
+    ///   task (`task_of` finds the task);
     /// - `minutes_this_month`: the minutes that count ([`ServiceRecord::counted_minutes`]) of
     ///   records in the month of `today` (left at 0 without a `today`).
     ///
@@ -88,7 +88,7 @@ impl ServiceHistory {
     pub fn from_service_records<'a>(
         volunteers: impl IntoIterator<Item = &'a VolunteerId>,
         records: impl IntoIterator<Item = &'a ServiceRecord>,
-        beneficiary_of: impl Fn(&TaskId) -> Option<BeneficiaryId>,
+        task_of: impl Fn(&TaskId) -> Option<&'a Task>,
         today: Option<NaiveDate>,
     ) -> ServiceHistory {
         let mut history = ServiceHistory::default();
@@ -110,10 +110,13 @@ impl ServiceHistory {
             let Some(minutes) = record.counted_minutes() else {
                 continue; // rejected
             };
-            if let Some(beneficiary) = beneficiary_of(&record.task) {
+            let task = task_of(&record.task);
+            if let Some(beneficiary) = task.and_then(|t| t.beneficiary.clone()) {
                 *entry.visits.entry(beneficiary).or_default() += 1;
             }
-            let this_month = match (today, record.date()) {
+            // The same day the figures and reports give the record (hours a coordinator set
+            // with no check-in count on the task's day).
+            let this_month = match (today, record.day(task)) {
                 (Some(today), Some(day)) => {
                     (day.year(), day.month()) == (today.year(), today.month())
                 }

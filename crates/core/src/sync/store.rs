@@ -177,12 +177,12 @@ impl MemoryStore {
             Record::Service(s) => Some(s),
             _ => None,
         });
-        let beneficiary_of =
+        let task_of =
             |task: &TaskId| match self.records.get(&key_of(RecordKind::Task, task.as_str())) {
-                Some(Record::Task(t)) => t.beneficiary.clone(),
+                Some(Record::Task(t)) => Some(t),
                 _ => None,
             };
-        ServiceHistory::from_service_records(&volunteers, records, beneficiary_of, today)
+        ServiceHistory::from_service_records(&volunteers, records, task_of, today)
     }
 
     fn signups(&self) -> impl Iterator<Item = &Signup> {
