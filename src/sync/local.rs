@@ -26,6 +26,10 @@ pub struct LocalState {
     pub version: u32,
     pub session: Option<Session>,
     pub replica: Replica,
+    /// How many times this document has been written, by any tab: a tab whose copy shows fewer
+    /// than another tab announced has not seen that write yet (`SyncEngine::reload_coherent`).
+    #[serde(default)]
+    pub writes: u64,
 }
 
 /// What loading found, for the user to be told.
@@ -46,6 +50,7 @@ impl LocalState {
             version: STATE_VERSION,
             session: None,
             replica: Replica::new(client_id),
+            writes: 0,
         }
     }
 
@@ -136,6 +141,9 @@ impl LocalState {
     pub fn without_snapshot(&self) -> LocalState {
         let mut slim = self.clone();
         slim.replica.snapshot.clear();
+        // A reset's pages collected so far go too: the next sync starts the pull afresh.
+        slim.replica.staged = None;
+        slim.replica.resume = None;
         slim.replica.cookie = None;
         slim
     }

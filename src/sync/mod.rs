@@ -23,7 +23,19 @@ use local::{LoadNote, LocalState, Session, SESSION_KEY, STATE_KEY};
 extern "C" {
     #[wasm_bindgen(js_name = acquireLock)]
     fn acquire_lock(name: &str) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = listenForWrites)]
+    fn listen_for_writes();
+    #[wasm_bindgen(js_name = announceWrite)]
+    fn announce_write(number: f64);
+    #[wasm_bindgen(js_name = announcedWrites)]
+    fn announced_writes() -> f64;
+    fn pause(ms: u32) -> js_sys::Promise;
 }
+
+/// How long a tab that holds the sync lock waits, at most, for its copy of local storage to show
+/// the last write another tab announced (`lock.js`); after that it goes on with what it has,
+/// as before (the server skips a mutation it already has; a stale cookie costs a reset).
+const COHERENCE_WAIT_MS: u32 = 1000;
 
 /// The Web Locks name a tab holds while it syncs (read the queue, push it, store the answer), so
 /// two tabs of the app never push the same mutations at once.
@@ -148,6 +160,7 @@ fn is_quota_error(err: &wasm_bindgen::JsValue) -> bool {
 impl SyncEngine {
     /// Loads the stored state, provides the engine to the app and starts syncing.
     pub fn start(status: RwSignal<SyncStatus>) -> SyncEngine {
+        listen_for_writes();
         let stored = stored_text(STATE_KEY);
         let (mut state, note) = LocalState::load(stored.as_deref(), new_client_id);
         if matches!(note, LoadNote::Repaired { .. }) {
@@ -236,6 +249,22 @@ impl SyncEngine {
         self.state.set_value(state);
     }
 
+    /// [`Self::reload`], once this tab's copy of local storage holds every write another tab
+    /// announced (or after [`COHERENCE_WAIT_MS`]): the sync lock can be granted before the last
+    /// holder's answer reached this tab's copy, and a stale queue would be pushed again.
+    async fn reload_coherent(&self) {
+        let mut waited = 0;
+        loop {
+            self.reload();
+            let mine = self.state.with_value(|s| s.writes) as f64;
+            if mine >= announced_writes() || waited >= COHERENCE_WAIT_MS {
+                return;
+            }
+            let _ = wasm_bindgen_futures::JsFuture::from(pause(10)).await;
+            waited += 10;
+        }
+    }
+
     /// Recomputes what the pages show and the indicator's pending count.
     fn refresh(&self) {
         let (view, pending) = self.state.with_value(|state| {
@@ -261,6 +290,7 @@ impl SyncEngine {
             return false;
         };
         let json = state.to_json();
+        let written = state.writes;
         let stored = match storage.set_item(STATE_KEY, &json) {
             Ok(()) => Some(json),
             Err(err) if is_quota_error(&err) => {
@@ -277,6 +307,7 @@ impl SyncEngine {
             return false;
         };
         self.known_text.set_value(json);
+        announce_write(written as f64);
         // The session's backup copy follows the session (a few hundred bytes, rarely written).
         let backup = state.session_backup();
         if storage.get_item(SESSION_KEY).ok().flatten() != backup {
@@ -306,6 +337,9 @@ impl SyncEngine {
             self.reload();
             let mut next = self.state.get_value();
             let result = change(&mut next)?;
+            // Numbered past every write this tab has seen announced, so the next lock holder
+            // knows to wait for it.
+            next.writes = next.writes.max(announced_writes() as u64) + 1;
             let raced = stored_text(STATE_KEY)
                 .is_some_and(|now| self.known_text.with_value(|known| *known != now));
             if raced && attempt < 3 {
@@ -431,7 +465,7 @@ impl SyncEngine {
     async fn run_once(&self) -> bool {
         // One tab at a time: the other waits, then finds the queue this one pushed gone.
         let _lock = lock(SYNC_LOCK).await;
-        self.reload();
+        self.reload_coherent().await;
         let Some(token) = self.session.get_untracked().map(|s| s.token) else {
             return false;
         };
@@ -495,6 +529,7 @@ impl SyncEngine {
                 false
             }
             Err(failure) => {
+                leptos::logging::warn!("sync failed: {failure:?}");
                 if failure == ApiFailure::Network {
                     // The server cannot be reached, whatever the phone says: show it.
                     self.status.update(|s| s.online = false);

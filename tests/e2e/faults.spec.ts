@@ -363,10 +363,11 @@ test('two tabs coming online at once push each queued change exactly once, one s
     mostAtOnce = Math.max(mostAtOnce, out);
     try {
       const response = await route.fetch();
-      // Counted once the server has it: a request that never reached it (the network coming
-      // back is not instant on a busy machine) is rightly sent again.
-      for (const m of body.mutations) pushed.push(`${body.client_id}#${m.id}`);
       await route.fulfill({ response });
+      // Counted once the tab has the answer: a request whose answer never reached it (the
+      // network coming back is not instant on a busy machine: the browser may fail a request
+      // made at that moment even though the server answered) is rightly sent again.
+      for (const m of body.mutations) pushed.push(`${body.client_id}#${m.id}`);
     } finally {
       out -= 1;
     }

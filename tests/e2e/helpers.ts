@@ -59,12 +59,21 @@ export async function snapshot(page: Page): Promise<Record<string, any>> {
 }
 
 /** Signs up for the best eligible (and `wanted`) tasks in turn until one is confirmed by the server (other
- *  tests share the server and may have taken places); returns its id. */
-export async function signUpUntilConfirmed(page: Page, wanted: (id: string) => boolean = () => true): Promise<string> {
+ *  tests share the server and may have taken places); returns its id. `fromEnd` starts from the
+ *  last ones listed. */
+export async function signUpUntilConfirmed(
+  page: Page,
+  wanted: (id: string) => boolean = () => true,
+  fromEnd = false,
+): Promise<string> {
   const ids = await page
     .locator('li.task[data-eligible="true"]')
     .evaluateAll((items) => items.map((li) => li.getAttribute('data-testid')!.replace(/^task-/, '')));
-  for (const id of ids.filter(wanted).slice(0, 10)) {
+  // `fromEnd`: the list's last tasks first, so tests that need a place of their own do not use
+  // up the ones other tests take.
+  const candidates = ids.filter(wanted);
+  if (fromEnd) candidates.reverse();
+  for (const id of candidates.slice(0, 10)) {
     const row = page.getByTestId(`task-${id}`);
     await row.getByTestId('sign-up').click();
     const status = row.getByTestId('signup-status');

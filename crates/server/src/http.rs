@@ -311,8 +311,10 @@ fn cache_policy(path: &str, headers: &HeaderMap) -> &'static str {
 /// Trunk names outputs like `linli-1a2b3c4d5e6f7a8b_bg.wasm`: a dash and 16 hex digits.
 pub fn is_hashed_asset(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
+    // Trunk prints its 64-bit content hash in hex without leading zeros: 16 digits, or fewer
+    // about one build in sixteen (seen: `linli-3184a649829e3a7_bg.wasm`, 15).
     name.split(['-', '_', '.'])
-        .any(|part| part.len() == 16 && part.bytes().all(|b| b.is_ascii_hexdigit()))
+        .any(|part| (12..=16).contains(&part.len()) && part.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// Rewrites any error response that is not already JSON (axum's 405, tower-http's 413, extractor
@@ -373,6 +375,8 @@ mod tests {
     fn hashed_assets_are_recognised() {
         assert!(is_hashed_asset("/linli-1a2b3c4d5e6f7a8b_bg.wasm"));
         assert!(is_hashed_asset("/main-0123456789abcdef.css"));
+        // A hash that happens to start with zero digits is printed shorter.
+        assert!(is_hashed_asset("/linli-3184a649829e3a7_bg.wasm"));
         assert!(!is_hashed_asset("/sw.js"));
         assert!(!is_hashed_asset("/icons/icon-192.png"));
     }

@@ -13,8 +13,6 @@
 //!   hours a coordinator set by hand for a volunteer who never checked in).
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 
 use linli_core::demo::{generate, DemoParams};
 use linli_core::sync::Mutation;
@@ -27,57 +25,35 @@ use serde_json::{json, Value};
 const VILLAGE: &str = "vil-0001";
 const MONTH: &str = "2027-03";
 
-struct Server {
-    child: Child,
+mod support;
+
+/// The real binary with the demo village on a fresh database (`support`'s harness), and the
+/// two kinds of request this test makes.
+struct Demo {
+    /// Kept for its `Drop`: the process ends with the test.
+    _server: support::Server,
     base: String,
     login_code: String,
     _dir: tempfile::TempDir,
 }
 
-impl Server {
-    /// `linli-server serve --demo` on a fresh database (the app is not built: API only).
-    fn start() -> Server {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_linli-server"))
-            .args(["serve", "--port", "0", "--demo", "--db"])
-            .arg(dir.path().join("linli.sqlite3"))
-            .arg("--dist")
-            .arg(dir.path().join("no-dist"))
-            .env("LINLI_LOG", "error")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start linli-server");
-        let stdout = child.stdout.take().expect("stdout");
-        let (mut login_code, mut base) = (None, None);
-        for line in BufReader::new(stdout).lines() {
-            let line = line.expect("line");
-            if let Some(code) = line.strip_prefix("demo coordinator login code: ") {
-                login_code = Some(code.trim().to_owned());
-            }
-            if let Some(url) = line.strip_prefix("listening on ") {
-                base = Some(url.trim().to_owned());
-                break;
-            }
-        }
-        Server {
-            child,
-            base: base.expect("the server did not start"),
-            login_code: login_code.expect("no demo login code printed"),
+impl Demo {
+    fn start() -> Demo {
+        let dir = support::scratch_dir();
+        let server = support::Server::start(&dir.path().join("linli.sqlite3"));
+        Demo {
+            base: server.base.clone(),
+            login_code: server.login_code.clone(),
+            _server: server,
             _dir: dir,
         }
     }
 
+    /// POST that must succeed: the JSON answer.
     async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Value {
-        let mut request = reqwest::Client::new()
-            .post(format!("{}{path}", self.base))
-            .json(body);
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        let response = request.send().await.expect("an answer");
-        let status = response.status();
-        let text = response.text().await.expect("body");
+        let (status, text) = support::post(&support::http_client(), &self.base, path, token, body)
+            .await
+            .expect("an answer");
         assert_eq!(status, 200, "{path}: {text}");
         serde_json::from_str(&text).expect("JSON")
     }
@@ -90,13 +66,6 @@ impl Server {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         (status, headers, response.text().await.expect("body"))
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -120,7 +89,7 @@ impl Device {
 
     /// Pushes `mutations` and requires every one applied; returns the answer's patch as
     /// key → record (everything the user may see, on the device's first sync).
-    async fn sync(&mut self, server: &Server, mutations: &[Mutation]) -> BTreeMap<String, Value> {
+    async fn sync(&mut self, server: &Demo, mutations: &[Mutation]) -> BTreeMap<String, Value> {
         let pushed: Vec<Value> = mutations
             .iter()
             .enumerate()
@@ -167,7 +136,7 @@ struct Joined {
     group: String,
 }
 
-async fn join(server: &Server, n: usize, group: &str) -> Joined {
+async fn join(server: &Demo, n: usize, group: &str) -> Joined {
     // Names and phones the demo does not use (its names come from common surnames).
     let name = format!(
         "测试志愿者{}",
@@ -236,7 +205,7 @@ fn task(
 }
 
 /// The volunteer signs up for `task`, checks in at its start and out `minutes` later.
-async fn serve(server: &Server, v: &mut Joined, task: &Task, minutes: i64) {
+async fn serve(server: &Demo, v: &mut Joined, task: &Task, minutes: i64) {
     let id = task.id.clone();
     v.device
         .sync(server, &[Mutation::SignUp { task: id.clone() }])
@@ -283,7 +252,7 @@ fn demo_personal_data() -> Vec<String> {
 
 #[tokio::test]
 async fn public_figures_hold_no_personal_data_and_the_right_numbers() {
-    let server = Server::start();
+    let server = Demo::start();
     let demo = generate(&DemoParams::village());
     assert_eq!(demo.village.id.as_str(), VILLAGE);
 
@@ -528,7 +497,7 @@ async fn public_figures_hold_no_personal_data_and_the_right_numbers() {
 
 #[tokio::test]
 async fn month_defaults_to_the_village_s_and_bad_requests_get_json_errors() {
-    let server = Server::start();
+    let server = Demo::start();
     let village_month = || {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -606,7 +575,7 @@ async fn month_defaults_to_the_village_s_and_bad_requests_get_json_errors() {
 
 #[tokio::test]
 async fn answers_are_kept_for_a_minute_and_hours_set_by_hand_count() {
-    let server = Server::start();
+    let server = Demo::start();
     let login = server
         .post("/api/v1/login", None, &json!({"code": server.login_code}))
         .await;
