@@ -77,8 +77,15 @@ export async function signUpUntilConfirmed(
     const row = page.getByTestId(`task-${id}`);
     await row.getByTestId('sign-up').click();
     const status = row.getByTestId('signup-status');
-    await expect(status).toHaveAttribute('data-state', /^(confirmed|waitlisted)$/, { timeout: 20_000 });
-    if ((await status.getAttribute('data-state')) === 'confirmed') return id;
+    // The server's word: confirmed, waitlisted, or refused (a rule the phone could not check,
+    // e.g. the person served accepts only volunteers who speak the local dialect): then the
+    // sign-up is undone here and the next task is tried.
+    await expect(status).toHaveCount(1);
+    const verdict = async () => ((await status.count()) === 0 ? 'refused' : await status.getAttribute('data-state'));
+    await expect.poll(verdict, { timeout: 20_000 }).toMatch(/^(confirmed|waitlisted|refused)$/);
+    const state = await verdict();
+    if (state === 'confirmed') return id;
+    if (state === 'refused') continue;
     await row.getByTestId('withdraw').click();
     await expect(status).toHaveCount(0, { timeout: 20_000 });
   }
