@@ -356,7 +356,7 @@ fn next_volunteer_number(conn: &Connection, village_id: &str) -> Result<u32, Sto
     Ok(max + 1)
 }
 
-fn village_exists(conn: &Connection, village_id: &str) -> Result<bool, StorageError> {
+pub(crate) fn village_exists(conn: &Connection, village_id: &str) -> Result<bool, StorageError> {
     Ok(conn
         .query_row("SELECT 1 FROM villages WHERE id = ?1", [village_id], |_| {
             Ok(())

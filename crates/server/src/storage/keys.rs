@@ -48,15 +48,7 @@ pub(crate) fn village_key(conn: &Connection, village: &str) -> Result<VillageKey
     if let Some(key) = stored_key(conn, village)? {
         return Ok(key);
     }
-    let exists = conn
-        .query_row(
-            "SELECT 1 FROM villages WHERE id = ?1",
-            [village],
-            |_| Ok(()),
-        )
-        .optional()?
-        .is_some();
-    if !exists {
+    if !super::auth::village_exists(conn, village)? {
         return Err(StorageError::Store(format!(
             "no village {village:?}: it has no signing key"
         )));
@@ -90,15 +82,7 @@ impl Storage {
     /// before anything is signed with it. `None`: no such village.
     pub fn village_public_key(&self, village: &str) -> Result<Option<String>, StorageError> {
         self.with_conn(|conn| {
-            let exists = conn
-                .query_row(
-                    "SELECT 1 FROM villages WHERE id = ?1",
-                    [village],
-                    |_| Ok(()),
-                )
-                .optional()?
-                .is_some();
-            if !exists {
+            if !super::auth::village_exists(conn, village)? {
                 return Ok(None);
             }
             Ok(Some(village_key(conn, village)?.public_key_base64()))
