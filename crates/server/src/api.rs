@@ -509,6 +509,12 @@ mod tests {
         assert_eq!(request.cookie, Some(2_856_362_715));
         assert_eq!(request.mutations[0].id, 3);
         assert_eq!(request.mutations[0].args["places"], serde_json::json!(2.0));
+        // Read exactly (serde_json's float_roundtrip): found by Schemathesis, this id came out
+        // 2251799813685247.25 without it and was refused as not an integer.
+        let body = br#"{"client_id": "p", "schema_version": 1,
+            "mutations": [{"id": 2251799813685247.0, "name": "sign_up", "args": {}}]}"#;
+        let request = parse_sync_request(body).expect("an integral id");
+        assert_eq!(request.mutations[0].id, 2_251_799_813_685_247);
         for bad in [
             &br#"{"client_id": "p", "schema_version": 1.5}"#[..],
             br#"{"client_id": "p", "schema_version": -1.0}"#,

@@ -103,7 +103,7 @@ fn figures_path() -> Value {
                     "schema": {"type": "string"}, "description": "The village id"},
                 {"name": "month", "in": "query", "required": false,
                     "schema": {"type": "string", "pattern": MONTH_PATTERN},
-                    "description": "YYYY-MM; default the village's current month"}
+                    "description": "YYYY-MM, 2000-01 to 2100-12; default the village's current month"}
             ],
             "responses": {
                 "200": ok("The figures", "PublicFigures"),
@@ -117,7 +117,8 @@ fn figures_path() -> Value {
 }
 
 /// `YYYY-MM`, as `linli_core::figures::YearMonth` reads it.
-const MONTH_PATTERN: &str = "^[0-9]{4}-(0[1-9]|1[0-2])$";
+/// `YYYY-MM` for the months figures are published for: 2000-01 to 2100-12 (`public.rs`).
+const MONTH_PATTERN: &str = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$";
 
 /// A breakdown of the public figures, its rows' own properties given.
 fn figures_breakdown(row_required: &[&str], row_properties: Value) -> Value {
@@ -490,7 +491,7 @@ pub fn document() -> Value {
                         "max_records": {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_RECORDS_PER_PAGE,
                             "description": "Answer in pages of at most this many records (0 or more than the limit: 400 too_many_records). Left out: the whole pull in one answer"},
                         "resume": {"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/PullCursor"}],
-                            "description": "The more of the last answer, sent back to get the next page. Any other place gets a reset"}
+                            "description": "The more of the last answer, sent back with its cookie to get the next page. Any other place gets a reset"}
                     }
                 },
                 "PullCursor": {
@@ -501,7 +502,7 @@ pub fn document() -> Value {
                         "after": {"type": "string", "maxLength": MAX_KEY_CHARS,
                             "description": "The page goes on after this record key"},
                         "since": {"type": ["integer", "null"], "minimum": 0, "maximum": MAX_COOKIE,
-                            "description": "null: the pull is a reset (every record); else the records changed after this version. At most the request's cookie"}
+                            "description": "null: the pull is a reset (every record); else the records changed after this version"}
                     }
                 },
                 "PushedMutation": {

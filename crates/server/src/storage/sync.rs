@@ -59,7 +59,7 @@ pub enum SyncError {
         "max_records {asked} asked; the limit is 1 to {MAX_RECORDS_PER_PAGE} records per page"
     )]
     TooManyRecordsAsked { asked: u32 },
-    #[error("resume is not a place in a pull this server gives out (a key of at most {MAX_KEY_CHARS} characters, since at most the cookie)")]
+    #[error("resume is not a place in a pull: after is at most {MAX_KEY_CHARS} characters, since at most {MAX_COOKIE}")]
     InvalidResume,
     #[error(transparent)]
     Storage(#[from] StorageError),
@@ -214,13 +214,12 @@ pub fn check_limits(request: &SyncRequest) -> Result<(), SyncError> {
     {
         return Err(SyncError::TooManyRecordsAsked { asked });
     }
+    // Only the size is checked here: any other `resume` than the one the server gave this client
+    // with that cookie (a `since` above the cookie included) is answered with a reset.
     if let Some(resume) = &request.resume {
-        let since_ok = match (resume.since, request.cookie) {
-            (None, _) => true,
-            (Some(since), Some(cookie)) => since <= cookie,
-            (Some(_), None) => false,
-        };
-        if resume.after.chars().count() > MAX_KEY_CHARS || !since_ok {
+        if resume.after.chars().count() > MAX_KEY_CHARS
+            || resume.since.is_some_and(|since| since > MAX_COOKIE)
+        {
             return Err(SyncError::InvalidResume);
         }
     }
