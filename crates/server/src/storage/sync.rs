@@ -754,6 +754,41 @@ mod tests {
     use super::*;
     use crate::storage::{PrincipalRole, Storage};
 
+    /// The demo village in a fresh database; `token(role, subject)` issues a token in it.
+    struct DemoDb {
+        _dir: tempfile::TempDir,
+        storage: Storage,
+        demo: linli_core::demo::DemoVillage,
+    }
+
+    impl DemoDb {
+        fn open() -> Self {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let storage = Storage::open(&dir.path().join("db.sqlite3")).expect("open");
+            let params = DemoParams::village();
+            crate::demo::load(&storage, &params).expect("demo");
+            DemoDb {
+                _dir: dir,
+                storage,
+                demo: generate(&params),
+            }
+        }
+
+        fn principal(&self, role: PrincipalRole, subject: &str) -> Principal {
+            Principal {
+                village_id: self.demo.village.id.as_str().to_owned(),
+                role,
+                subject: subject.into(),
+            }
+        }
+
+        fn token(&self, role: PrincipalRole, subject: &str) -> String {
+            self.storage
+                .issue_token(&self.principal(role, subject), "test")
+                .expect("token")
+        }
+    }
+
     /// A request answered whole (as from an app before paging), unless the test asks for pages.
     fn request(client: &str, cookie: Option<u64>, mutations: Vec<PushedMutation>) -> SyncRequest {
         SyncRequest {
@@ -770,24 +805,9 @@ mod tests {
     /// task unchanged is not sent it again, but a real change of the task still reaches it.
     #[test]
     fn a_record_re_stamped_for_visibility_only_is_not_sent_again() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let storage = Storage::open(&dir.path().join("db.sqlite3")).expect("open");
-        let params = DemoParams::village();
-        crate::demo::load(&storage, &params).expect("demo");
-        let demo = generate(&params);
-        let village = demo.village.id.as_str().to_owned();
-        let token = |role, subject: &str| {
-            storage
-                .issue_token(
-                    &Principal {
-                        village_id: village.clone(),
-                        role,
-                        subject: subject.into(),
-                    },
-                    "test",
-                )
-                .expect("token")
-        };
+        let db = DemoDb::open();
+        let (storage, demo) = (&db.storage, &db.demo);
+        let token = |role, subject: &str| db.token(role, subject);
         let (first, second) = (&demo.volunteers[0], &demo.volunteers[1]);
         let signer = token(PrincipalRole::Volunteer, first.id.as_str());
         let watcher = token(PrincipalRole::Volunteer, second.id.as_str());
@@ -915,17 +935,9 @@ mod tests {
     /// sent and not yet sent: the device ends with exactly what it may see.
     #[test]
     fn a_pull_in_pages_ends_with_everything_even_when_records_change_between_pages() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let storage = Storage::open(&dir.path().join("db.sqlite3")).expect("open");
-        let params = DemoParams::village();
-        crate::demo::load(&storage, &params).expect("demo");
-        let demo = generate(&params);
-        let village = demo.village.id.as_str().to_owned();
-        let principal = Principal {
-            village_id: village.clone(),
-            role: PrincipalRole::Coordinator,
-            subject: "c-test".into(),
-        };
+        let db = DemoDb::open();
+        let (storage, demo) = (&db.storage, &db.demo);
+        let principal = db.principal(PrincipalRole::Coordinator, "c-test");
         let reader = storage.issue_token(&principal, "reader").expect("token");
         let writer = storage.issue_token(&principal, "writer").expect("token");
         let actor = principal.actor();
@@ -951,7 +963,7 @@ mod tests {
 
         let mut device = linli_core::sync::Replica::new("reader");
         let (first, last) = (&tasks[0], &tasks[tasks.len() - 1]);
-        let answers = pull_in_pages(&storage, &reader, &mut device, 50, |page| {
+        let answers = pull_in_pages(storage, &reader, &mut device, 50, |page| {
             if page == 3 {
                 // `task/` keys sort after the beneficiaries: the first task may not be sent yet
                 // on page 3, so edit after the task pages began too.
@@ -981,7 +993,7 @@ mod tests {
         for (i, task) in tasks.iter().enumerate().take(120) {
             edit(task, &format!("第{i}次"));
         }
-        let answers = pull_in_pages(&storage, &reader, &mut device, 50, |_| {});
+        let answers = pull_in_pages(storage, &reader, &mut device, 50, |_| {});
         assert_eq!(answers.len(), 3, "120 changed tasks in pages of 50");
         assert!(answers.iter().all(|a| !a.reset));
         assert_eq!(
@@ -994,21 +1006,9 @@ mod tests {
     /// resumes from the wrong place: the server answers with a reset, never with a gap.
     #[test]
     fn resuming_from_anywhere_but_the_last_answer_gets_a_reset() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let storage = Storage::open(&dir.path().join("db.sqlite3")).expect("open");
-        let params = DemoParams::village();
-        crate::demo::load(&storage, &params).expect("demo");
-        let village = generate(&params).village.id.as_str().to_owned();
-        let token = storage
-            .issue_token(
-                &Principal {
-                    village_id: village,
-                    role: PrincipalRole::Coordinator,
-                    subject: "c-test".into(),
-                },
-                "reader",
-            )
-            .expect("token");
+        let db = DemoDb::open();
+        let storage = &db.storage;
+        let token = db.token(PrincipalRole::Coordinator, "c-test");
         let paged = |cookie: Option<u64>, resume: Option<PullCursor>| SyncRequest {
             max_records: Some(20),
             resume,
